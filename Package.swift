@@ -1,0 +1,48 @@
+// swift-tools-version:6.0
+// Warden: a Raft-replicated control plane that governs AI agents.
+// No package dependencies by design: Foundation, Dispatch, the toolchain's test
+// libraries, and the system C libraries SQLite 3 and OpenSSL 3.
+import PackageDescription
+
+let package = Package(
+    name: "Warden",
+    products: [
+        .executable(name: "warden", targets: ["warden"]),
+    ],
+    targets: [
+        // MARK: - System C code, wrapped once
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        .target(
+            name: "COpenSSL",
+            linkerSettings: [.linkedLibrary("crypto"), .linkedLibrary("ssl")]
+        ),
+        .systemLibrary(name: "CLinuxIO"),
+
+        // MARK: - Pure core (no clock, no system randomness, no threads, no I/O)
+        .target(name: "Raft"),
+        .target(name: "Authorization"),
+        .target(name: "Governance", dependencies: ["Authorization", "Crypto"]),
+
+        // MARK: - Libraries over the system
+        .target(name: "Crypto", dependencies: ["COpenSSL"]),
+        .target(name: "Tokens", dependencies: ["Governance", "Crypto"]),
+
+        // MARK: - The one executable
+        .executableTarget(
+            name: "warden",
+            dependencies: ["Raft", "Authorization", "Governance", "Crypto", "Tokens"]
+        ),
+
+        // MARK: - Tests
+        .testTarget(name: "PlatformTests", dependencies: ["CSQLite", "CLinuxIO", "COpenSSL"]),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
+        .testTarget(name: "RaftTests", dependencies: ["Raft"]),
+        .testTarget(name: "AuthorizationTests", dependencies: ["Authorization"]),
+        .testTarget(name: "GovernanceTests", dependencies: ["Governance", "Authorization", "Crypto"]),
+        .testTarget(name: "TokensTests", dependencies: ["Tokens", "Governance", "Crypto"]),
+    ]
+)

@@ -1,0 +1,2 @@
+/// An OpenFGA authorization model (placeholder until the module lands).
+public struct AuthorizationModel {}

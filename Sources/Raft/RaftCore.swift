@@ -1,0 +1,2 @@
+/// The Raft consensus core (placeholder until the core lands).
+public struct RaftCore {}

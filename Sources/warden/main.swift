@@ -1,0 +1,27 @@
+// The one Warden executable: `warden <command> [arguments]`.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let usage = """
+    usage: warden <command> [arguments]
+
+    commands:
+      bench raft          commit entries through 3 in-memory Raft cores; prints entries/s
+      bench governance    decision latency and apply throughput of the state machine
+      bench tokens        Ed25519 JWT sign and verify per second
+      help                this text
+    """
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let status: Int32
+switch (arguments.first, arguments.dropFirst().first) {
+case ("bench", "raft"): status = RaftBenchmark.run(Array(arguments.dropFirst(2)))
+case ("bench", "governance"): status = GovernanceBenchmark.run(Array(arguments.dropFirst(2)))
+case ("bench", "tokens"): status = TokensBenchmark.run(Array(arguments.dropFirst(2)))
+case ("help", _), ("--help", _), ("-h", _): print(usage); status = 0
+default:
+    FileHandleOutput.standardError(usage)
+    status = 2
+}
+exit(status)
