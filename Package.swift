@@ -24,25 +24,31 @@ let package = Package(
 
         // MARK: - Pure core (no clock, no system randomness, no threads, no I/O)
         .target(name: "Raft"),
-        .target(name: "Authorization"),
+        .target(name: "JSON"),
+        .target(name: "Authorization", dependencies: ["JSON"]),
         .target(name: "Governance", dependencies: ["Authorization", "Crypto"]),
 
         // MARK: - Libraries over the system
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
-        .target(name: "Tokens", dependencies: ["Governance", "Crypto"]),
+        .target(name: "Tokens", dependencies: ["Governance", "Crypto", "JSON"]),
+
+        // MARK: - The deterministic chaos simulator (one thread, virtual time, one seed)
+        .target(name: "Simulator"),
 
         // MARK: - The one executable
         .executableTarget(
             name: "warden",
-            dependencies: ["Raft", "Authorization", "Governance", "Crypto", "Tokens"]
+            dependencies: ["Raft", "JSON", "Authorization", "Governance", "Crypto", "Tokens", "Simulator"]
         ),
 
         // MARK: - Tests
         .testTarget(name: "PlatformTests", dependencies: ["CSQLite", "CLinuxIO", "COpenSSL"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "AuthorizationTests", dependencies: ["Authorization"]),
         .testTarget(name: "GovernanceTests", dependencies: ["Governance", "Authorization", "Crypto"]),
-        .testTarget(name: "TokensTests", dependencies: ["Tokens", "Governance", "Crypto"]),
+        .testTarget(name: "TokensTests", dependencies: ["Tokens", "Governance", "Crypto", "JSON"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator"]),
     ]
 )

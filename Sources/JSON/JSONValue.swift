@@ -1,0 +1,2 @@
+/// A JSON value (placeholder until the module lands).
+public enum JSONValue {}

@@ -1,0 +1,2 @@
+/// The deterministic chaos simulator (placeholder until the module lands).
+public struct SimulatedWorld {}
