@@ -31,6 +31,7 @@ let package = Package(
         // MARK: - Libraries over the system
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
         .target(name: "Tokens", dependencies: ["Governance", "Crypto", "JSON"]),
+        .target(name: "HTTP", dependencies: ["CLinuxIO"]),
 
         // MARK: - The deterministic chaos simulator (one thread, virtual time, one seed)
         .target(name: "Simulator"),
@@ -50,5 +51,6 @@ let package = Package(
         .testTarget(name: "GovernanceTests", dependencies: ["Governance", "Authorization", "Crypto"]),
         .testTarget(name: "TokensTests", dependencies: ["Tokens", "Governance", "Crypto", "JSON"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
     ]
 )
