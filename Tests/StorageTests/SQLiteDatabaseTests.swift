@@ -3,6 +3,7 @@ import Storage
 import Testing
 
 /// A fresh directory per test, removed afterwards, so tests run in parallel and twice in a row.
+@discardableResult
 func withTemporaryDirectory<Result>(_ body: (String) throws -> Result) throws -> Result {
     let directory = FileManager.default.temporaryDirectory
         .appendingPathComponent("warden-storage-\(UUID().uuidString)").path
@@ -85,7 +86,7 @@ struct SQLiteDatabaseTests {
     func refusesGarbage() throws {
         try withTemporaryDirectory { directory in
             let path = directory + "/garbage.db"
-            FileManager.default.createFile(atPath: path, contents: Data(repeating: 0xAB, count: 8192))
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(repeating: 0xAB, count: 8192)))
             #expect(throws: SQLiteError.self) { try SQLiteDatabase(path: path) }
         }
     }
