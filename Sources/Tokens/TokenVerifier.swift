@@ -116,7 +116,9 @@ public struct TokenVerifier: Sendable {
 
 // MARK: - Compact serialization
 
-/// The three segments of a compact JWS: exactly two `.` separators, no empty segment.
+/// The three segments of a compact JWS: exactly two `.` separators, non-empty header and payload.
+/// An empty signature is let through to the header checks, so `alg: none` tokens (whose signature
+/// is empty) are reported as an unsupported algorithm and EdDSA ones as a bad signature.
 struct CompactParts {
     let header: Range<Int>
     let payload: Range<Int>
@@ -135,6 +137,6 @@ struct CompactParts {
         payload = (separators[0] + 1)..<separators[1]
         signature = (separators[1] + 1)..<token.count
         signingInput = 0..<separators[1]
-        guard !header.isEmpty, !payload.isEmpty, !signature.isEmpty else { throw .malformed }
+        guard !header.isEmpty, !payload.isEmpty else { throw .malformed }
     }
 }
