@@ -1,4 +1,5 @@
 import Crypto
+import JSON
 
 /// Why a key-ring change was refused.
 public enum KeyRingError: Error, Sendable, Equatable {
@@ -8,6 +9,8 @@ public enum KeyRingError: Error, Sendable, Equatable {
     case unknownKey
     /// The ring already holds `TokenLimits.maximumKeyCount` keys.
     case full
+    /// A serialized ring could not be read.
+    case malformed
 }
 
 /// The public signing keys of the cluster: part of the replicated state, so every node and enforcer
@@ -119,6 +122,47 @@ extension KeyRing {
         for key in keySet.keys {
             guard key.keyID == JSONWebKey.thumbprint(of: key.publicKey) else { throw .keyIDConflict }
             try add(publicKey: key.publicKey, nodeID: nodeID, nowSeconds: nowSeconds)
+        }
+    }
+}
+
+// MARK: - Replicated form
+
+extension KeyRing {
+    /// The ring as JSON for snapshots and the enforcer feed: unlike the JWKS it keeps each key's
+    /// node and retirement time. `{"keys":[{"added_at":…,"kid":…,"node":…,"retired_at":…?,"x":…}]}`,
+    /// sorted by `kid`, written canonically by `JSONWriter`.
+    public var jsonValue: JSONValue {
+        let keys: [JSONValue] = entries.values.sorted { $0.keyID < $1.keyID }.map { entry in
+            var members: [String: JSONValue] = [
+                "kid": .string(entry.keyID), "x": .string(Base64URL.encode(entry.publicKey.rawRepresentation)),
+                "node": .string(entry.nodeID), "added_at": .integer(entry.addedAtSeconds),
+            ]
+            if let retiredAt = entry.retiredAtSeconds { members["retired_at"] = .integer(retiredAt) }
+            return .object(members)
+        }
+        return ["keys": .array(keys)]
+    }
+
+    /// A ring read back from `jsonValue`. Each `kid` must be its key's thumbprint and appear once.
+    public init(json: JSONValue) throws(KeyRingError) {
+        guard case .array(let keys)? = json["keys"], keys.count <= TokenLimits.maximumKeyCount else {
+            throw .malformed
+        }
+        self.init()
+        for key in keys {
+            guard case .string(let keyID)? = key["kid"], case .string(let x)? = key["x"],
+                case .string(let nodeID)? = key["node"], case .integer(let addedAt)? = key["added_at"],
+                let raw = Base64URL.decode(x), let publicKey = try? Ed25519.PublicKey(rawRepresentation: raw),
+                keyID == JSONWebKey.thumbprint(of: publicKey), entries[keyID] == nil
+            else { throw .malformed }
+            var retiredAt: Int64?
+            if let retired = key["retired_at"] {
+                guard case .integer(let seconds) = retired else { throw .malformed }
+                retiredAt = seconds
+            }
+            entries[keyID] = Entry(
+                keyID: keyID, publicKey: publicKey, nodeID: nodeID, addedAtSeconds: addedAt, retiredAtSeconds: retiredAt)
         }
     }
 }

@@ -135,3 +135,30 @@ func jwksRefusals() {
     }
     #expect((try? JSONWebKeySet.parse(document([good, with("kid", "k2")])))?.keys.count == 2)
 }
+
+// MARK: - Replicated form
+
+@Test("the ring's JSON form keeps nodes and retirement times and reads back equal")
+func keyRingJSONRoundTrip() throws {
+    var ring = Fixture.keyRing()
+    try ring.rotate(nodeID: "n1", newPublicKey: Fixture.strangerKey.publicKey, nowSeconds: Fixture.now)
+    let bytes = JSONWriter().bytes(ring.jsonValue)
+    let decoded = try KeyRing(json: JSONParser.parse(bytes))
+    #expect(decoded == ring)
+    #expect(JSONWriter().bytes(decoded.jsonValue) == bytes)
+    #expect(decoded.entry(forKeyID: JSONWebKey.thumbprint(of: Fixture.nodeOneKey.publicKey))?.retiredAtSeconds == Fixture.now)
+}
+
+@Test("a serialized ring with a kid that is not the key's thumbprint, or a duplicate, is refused")
+func keyRingJSONRefusals() throws {
+    let good = Fixture.keyRing().jsonValue
+    var keys = try #require(good["keys"]?.arrayValue)
+    var renamed = try #require(keys[0].objectValue)
+    renamed["kid"] = "node-1"
+    #expect(throws: KeyRingError.malformed) { try KeyRing(json: ["keys": .array([.object(renamed)])]) }
+    keys.append(keys[0])
+    #expect(throws: KeyRingError.malformed) { try KeyRing(json: ["keys": .array(keys)]) }
+    for junk: JSONValue in [[:], ["keys": "x"], ["keys": [1]], ["keys": [["kid": "k"]]]] {
+        #expect(throws: KeyRingError.malformed) { try KeyRing(json: junk) }
+    }
+}

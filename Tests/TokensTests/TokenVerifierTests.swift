@@ -281,3 +281,30 @@ func wrongShapesAreMalformed() {
         #expect(throws: TokenVerificationError.malformed, "\(shape)") { try Fixture.verifier().verify(shape, nowSeconds: Fixture.now) }
     }
 }
+
+// MARK: - Concurrency
+
+@Test("one verifier and one signer are used from several tasks at once")
+func concurrentSigningAndVerification() async {
+    let verifier = Fixture.verifier()
+    let signer = TokenSigner(privateKey: Fixture.nodeOneKey)
+    let accepted = await withTaskGroup(of: Int.self) { group in
+        for task in 0..<4 {
+            group.addTask {
+                var count = 0
+                for index in 0..<100 {
+                    var claims = Fixture.claims()
+                    claims.jwtID = "tok-\(task)-\(index)"
+                    if let token = try? signer.sign(claims),
+                        (try? verifier.verify(token, nowSeconds: Fixture.now))?.claims == claims
+                    {
+                        count += 1
+                    }
+                }
+                return count
+            }
+        }
+        return await group.reduce(0, +)
+    }
+    #expect(accepted == 400)
+}
