@@ -8,6 +8,8 @@ public enum NodeKeyFileError: Error, Sendable, Equatable {
     case notAKeyFile
     /// A format version this build does not read.
     case unsupportedVersion(UInt8)
+    /// A key algorithm this build does not read.
+    case unsupportedAlgorithm(UInt8)
     /// The checksum does not match: the file is damaged.
     case checksumMismatch
     /// The stored public key is not the one the seed derives: damaged or tampered with.
@@ -50,7 +52,8 @@ public enum NodeKeyFile {
             throw bytes.count == byteCount ? .notAKeyFile : .wrongLength
         }
         guard bytes[4] == currentVersion else { throw .unsupportedVersion(bytes[4]) }
-        guard bytes.count == byteCount, bytes[5] == ed25519Algorithm else { throw .wrongLength }
+        guard bytes.count == byteCount else { throw .wrongLength }
+        guard bytes[5] == ed25519Algorithm else { throw .unsupportedAlgorithm(bytes[5]) }
         let body = Array(bytes[0..<bodyByteCount])
         guard constantTimeEqual(SHA256.hash(body), Array(bytes[bodyByteCount...])) else { throw .checksumMismatch }
         let seedStart = 6

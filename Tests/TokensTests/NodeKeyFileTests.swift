@@ -35,7 +35,7 @@ func nodeKeyFileDetectsPublicKeyMismatch() {
     #expect(throws: NodeKeyFileError.publicKeyMismatch) { try NodeKeyFile.decode(bytes) }
 }
 
-@Test("truncated, foreign and future-version key files are refused with their reason")
+@Test("truncated, foreign, future-version and other-algorithm key files are refused with their reason")
 func nodeKeyFileRefusals() {
     let bytes = NodeKeyFile.encode(Fixture.nodeOneKey)
     #expect(throws: NodeKeyFileError.wrongLength) { try NodeKeyFile.decode(Array(bytes.dropLast())) }
@@ -44,6 +44,9 @@ func nodeKeyFileRefusals() {
     var future = bytes
     future[4] = 2
     #expect(throws: NodeKeyFileError.unsupportedVersion(2)) { try NodeKeyFile.decode(future) }
+    var otherAlgorithm = bytes
+    otherAlgorithm[5] = 2
+    #expect(throws: NodeKeyFileError.unsupportedAlgorithm(2)) { try NodeKeyFile.decode(otherAlgorithm) }
     var damaged = bytes
     damaged[10] ^= 0xFF
     #expect(throws: NodeKeyFileError.checksumMismatch) { try NodeKeyFile.decode(damaged) }
