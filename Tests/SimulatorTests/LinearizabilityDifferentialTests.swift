@@ -4,27 +4,28 @@ import Testing
 /// An independent, exhaustive reference: it tries every ordering of the operations that
 /// respects real time (A before B when A completed strictly before B was invoked; ambiguous
 /// and pending operations never complete), places each ambiguous operation or leaves it out,
-/// and replays each ordering against its own copy of the register semantics. It shares no code
-/// with the checker or the models, so the two can disagree.
+/// and replays each ordering against the test's own copy of the sequential semantics. It
+/// shares no code with the checker or the models, so the two can disagree.
 enum BruteForceReference {
-    /// A register operation in the reference's own vocabulary, keyed so one history can hold
-    /// several registers. `written == nil` is a read; `observed` is what a read returned.
+    /// The reference's state: small integers by key (a register value, or an agent's status).
+    typealias State = [Int: Int]
+
+    /// An operation in the reference's own vocabulary.
     struct Operation {
-        let key: Int
-        let written: Int?
-        let observed: Int??
         let invokedAt: UInt64
         let completedAt: UInt64?
         let isUncertain: Bool
+        /// The state after the operation, or `nil` when its observed result is impossible in
+        /// `state` (uncertain operations observed nothing and always apply).
+        let apply: (State) -> State?
     }
 
     static func isLinearizable(_ operations: [Operation]) -> Bool {
         var placed = Array(repeating: false, count: operations.count)
-        var values: [Int: Int] = [:]
-        return extend(operations, placed: &placed, values: &values)
+        return extend(operations, placed: &placed, state: [:])
     }
 
-    private static func extend(_ operations: [Operation], placed: inout [Bool], values: inout [Int: Int]) -> Bool {
+    private static func extend(_ operations: [Operation], placed: inout [Bool], state: State) -> Bool {
         let allDefinitePlaced = operations.indices.allSatisfy { placed[$0] || operations[$0].isUncertain }
         if allDefinitePlaced { return true }
         for candidate in operations.indices where !placed[candidate] {
@@ -34,19 +35,47 @@ enum BruteForceReference {
                       !operations[other].isUncertain else { return false }
                 return otherEnd < operation.invokedAt
             }
-            if mustWait { continue }
-            let before = values[operation.key]
-            if let written = operation.written {
-                values[operation.key] = written
-            } else if !operation.isUncertain, let observed = operation.observed, observed != before {
-                continue
-            }
+            guard !mustWait, let nextState = operation.apply(state) else { continue }
             placed[candidate] = true
-            if extend(operations, placed: &placed, values: &values) { return true }
+            if extend(operations, placed: &placed, state: nextState) { return true }
             placed[candidate] = false
-            values[operation.key] = before
         }
         return false
+    }
+
+    /// Register semantics: a write stores its value; a read must observe the stored one.
+    static func register(key: Int, written: Int?, observed: Int?, isUncertain: Bool) -> (State) -> State? {
+        { state in
+            var next = state
+            if let written {
+                next[key] = written
+            } else if !isUncertain && observed != state[key] {
+                return nil
+            }
+            return next
+        }
+    }
+
+    /// Kill-switch semantics with statuses 1 (active) and 2 (killed), absent meaning unknown:
+    /// `action` 0 registers, 1 kills, 2 reinstates, 3 checks; `observed` is 1 for done or
+    /// allowed, 0 for rejected or denied.
+    static func killSwitch(agent: Int, action: Int, observed: Int, isUncertain: Bool) -> (State) -> State? {
+        { state in
+            var next = state
+            let status = state[agent]
+            let result: Int
+            switch action {
+            case 0:
+                result = status == nil ? 1 : 0
+                if status == nil { next[agent] = 1 }
+            case 1, 2:
+                result = status == nil ? 0 : 1
+                if status != nil { next[agent] = action == 1 ? 2 : 1 }
+            default:
+                result = status == 1 ? 1 : 0
+            }
+            return isUncertain || result == observed ? next : nil
+        }
     }
 }
 
@@ -107,13 +136,14 @@ struct LinearizabilityDifferentialTests {
     static func reference(_ operations: [GeneratedOperation]) -> Bool {
         BruteForceReference.isLinearizable(operations.compactMap { operation in
             if operation.kind == 6 { return nil }
+            let isUncertain = operation.kind >= 7
             return BruteForceReference.Operation(
-                key: operation.key,
-                written: operation.written,
-                observed: .some(operation.observed),
                 invokedAt: operation.invokedAt,
                 completedAt: operation.completedAt,
-                isUncertain: operation.kind >= 7
+                isUncertain: isUncertain,
+                apply: BruteForceReference.register(
+                    key: operation.key, written: operation.written, observed: operation.observed, isUncertain: isUncertain
+                )
             )
         })
     }
@@ -171,12 +201,62 @@ struct LinearizabilityDifferentialTests {
         #expect(verdicts.violation > Self.historiesPerTest / 10)
     }
 
+    @Test("the kill-switch checker agrees with brute force on thousands of small histories")
+    func killSwitchHistoriesAgree() {
+        var random = SeededRandom(seed: 0x5EED_0003)
+        let checker = LinearizabilityChecker(model: KillSwitchModel<Int>())
+        var verdicts = (linearizable: 0, violation: 0)
+        for _ in 0..<Self.historiesPerTest {
+            let generated = Self.randomHistory(&random, keys: 2)
+            // Reuse the generator's draws: `observed` picks the action, `written` the result.
+            let actions = generated.map { ($0.observed ?? 0) % 4 }
+            let results = generated.map { ($0.written ?? 0) % 2 }
+            let operations = generated.indices.map { id in
+                let operation = generated[id]
+                let input: KillSwitchModel<Int>.Input
+                switch actions[id] {
+                case 0: input = .register(operation.key)
+                case 1: input = .kill(operation.key)
+                case 2: input = .reinstate(operation.key)
+                default: input = .check(operation.key)
+                }
+                let output: KillSwitchModel<Int>.Output = actions[id] == 3
+                    ? .allowed(results[id] == 1) : (results[id] == 1 ? .done : .rejected)
+                return HistoryOperation(
+                    id: id, client: operation.client, input: input, invokedAt: operation.invokedAt,
+                    outcome: Self.outcome(operation, ok: output), completedAt: operation.completedAt
+                )
+            }
+            let expected = BruteForceReference.isLinearizable(generated.indices.compactMap { id in
+                let operation = generated[id]
+                if operation.kind == 6 { return nil }
+                let isUncertain = operation.kind >= 7
+                return BruteForceReference.Operation(
+                    invokedAt: operation.invokedAt, completedAt: operation.completedAt, isUncertain: isUncertain,
+                    apply: BruteForceReference.killSwitch(
+                        agent: operation.key, action: actions[id], observed: results[id], isUncertain: isUncertain
+                    )
+                )
+            })
+            let result = checker.check(operations)
+            #expect(!result.isUnknown)
+            #expect(result.isLinearizable == expected, "disagreement on \(operations)")
+            if expected { verdicts.linearizable += 1 } else { verdicts.violation += 1 }
+        }
+        #expect(verdicts.linearizable > Self.historiesPerTest / 10)
+        #expect(verdicts.violation > Self.historiesPerTest / 10)
+    }
+
     @Test("the brute-force reference itself rejects a stale read and accepts a concurrent one")
     func referenceSanity() {
-        typealias Reference = BruteForceReference.Operation
-        let write = Reference(key: 0, written: 1, observed: nil, invokedAt: 0, completedAt: 10, isUncertain: false)
-        let staleRead = Reference(key: 0, written: nil, observed: .some(nil), invokedAt: 20, completedAt: 30, isUncertain: false)
-        let concurrentRead = Reference(key: 0, written: nil, observed: .some(nil), invokedAt: 5, completedAt: 30, isUncertain: false)
+        typealias Reference = BruteForceReference
+        let write = Reference.Operation(
+            invokedAt: 0, completedAt: 10, isUncertain: false,
+            apply: Reference.register(key: 0, written: 1, observed: nil, isUncertain: false)
+        )
+        let readNothing = Reference.register(key: 0, written: nil, observed: nil, isUncertain: false)
+        let staleRead = Reference.Operation(invokedAt: 20, completedAt: 30, isUncertain: false, apply: readNothing)
+        let concurrentRead = Reference.Operation(invokedAt: 5, completedAt: 30, isUncertain: false, apply: readNothing)
         #expect(!BruteForceReference.isLinearizable([write, staleRead]))
         #expect(BruteForceReference.isLinearizable([write, concurrentRead]))
     }
