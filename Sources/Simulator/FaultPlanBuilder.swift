@@ -10,11 +10,8 @@ struct FaultPlanBuilder {
     private var nodeSlowUntil: [VirtualNanoseconds]
     private let corruptibleNodes: [NodeID]
 
-    /// The random stream of fault plans, kept apart from the network's and the workload's.
-    static let randomStream: UInt64 = 0xFA01_7000
-
     init(seed: UInt64, classes: FaultClasses, configuration: FaultPlan.Configuration) {
-        random = SeededRandom(seed: seed, stream: Self.randomStream)
+        random = SeededRandom(seed: seed, stream: RandomStreams.faultPlan)
         self.classes = classes
         self.configuration = configuration
         nodeDownUntil = Array(repeating: 0, count: configuration.nodeCount)

@@ -36,8 +36,8 @@ struct GossipSimulation {
         configuration.faultWindow = VirtualTime.seconds(5)
         configuration.healingPeriod = VirtualTime.seconds(3)
         plan = FaultPlan.generate(seed: seed, classes: .network, configuration: configuration)
-        network = SimulatedNetwork(nodeCount: Self.nodeCount, random: SeededRandom(seed: seed, stream: 1))
-        workload = SeededRandom(seed: seed, stream: 2)
+        network = SimulatedNetwork(nodeCount: Self.nodeCount, random: SeededRandom(seed: seed, stream: RandomStreams.network))
+        workload = SeededRandom(seed: seed, stream: RandomStreams.workload)
     }
 
     mutating func run() -> Outcome {

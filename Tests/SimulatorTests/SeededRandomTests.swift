@@ -150,6 +150,19 @@ struct SeededRandomTests {
     }
 }
 
+extension SeededRandomTests {
+    @Test("the simulator's named random streams are distinct and give distinct sequences")
+    func namedStreamsAreDistinct() {
+        let streams = [RandomStreams.network, RandomStreams.workload, RandomStreams.replicas, RandomStreams.storage, RandomStreams.faultPlan]
+        #expect(Set(streams).count == streams.count)
+        let firstDraws = streams.map { stream -> UInt64 in
+            var random = SeededRandom(seed: 1, stream: stream)
+            return random.next()
+        }
+        #expect(Set(firstDraws).count == streams.count)
+    }
+}
+
 /// Values computed once with a C transcription of the same algorithms (rejection sampling with
 /// threshold `2^64 mod bound`, Fisher–Yates swapping the last unshuffled slot) over the
 /// reference xoshiro256**: they guard our helpers against accidental change.
