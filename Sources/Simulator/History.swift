@@ -37,6 +37,11 @@ public struct HistoryOperation<Input, Output> {
         if let completedAt {
             precondition(completedAt >= invokedAt, "an operation cannot complete before it is invoked")
         }
+        if case .pending = outcome {
+            precondition(completedAt == nil, "a pending operation has no completion time")
+        } else {
+            precondition(completedAt != nil, "a completed operation needs its completion time")
+        }
         self.id = id
         self.client = client
         self.input = input

@@ -69,9 +69,10 @@ public struct LinearizabilityWitness<Input, Output>: CustomStringConvertible {
 /// time is +∞): the search may linearize them anywhere after their invocation, or leave them
 /// out. The search is bounded by `stepBudgetPerPartition`; running out yields `.unknown`.
 public struct LinearizabilityChecker<Model: SequentialModel> {
-    /// The default search budget per partition. One step is one model step or one backtrack;
-    /// ten million takes seconds, and a partition needing more is pathological for our
-    /// histories (dozens of concurrent clients on one key), so we report `unknown` instead.
+    /// The default search budget per partition. One step is one model step or one backtrack,
+    /// about a microsecond in a release build, so ten million is about ten seconds; a partition
+    /// needing more is pathological for our histories (dozens of concurrent clients on one
+    /// key), so we report `unknown` instead of searching on.
     public static var defaultStepBudgetPerPartition: Int { 10_000_000 }
 
     /// The sequential specification.
@@ -156,7 +157,8 @@ public struct LinearizabilityChecker<Model: SequentialModel> {
     }
 
     private func render(_ operation: HistoryOperation<Model.Input, Model.Output>) -> String {
-        let end = operation.completedAt.map(String.init) ?? "∞"
+        // Uncertain operations may take effect at any time after their invocation.
+        let end = operation.isUncertain ? "∞" : operation.completedAt.map(String.init) ?? "∞"
         return "#\(operation.id) client \(operation.client) [\(operation.invokedAt)..\(end)] \(model.describe(operation))"
     }
 }
