@@ -175,3 +175,29 @@ struct FaultPlanTests {
         #expect(replayed == plan.events)
     }
 }
+
+@Suite("FaultPlan descriptions")
+struct FaultPlanDescriptionTests {
+    @Test("times render as seconds with six decimals")
+    func timesRender() {
+        #expect(FaultPlan.render(0) == "0.000000s")
+        #expect(FaultPlan.render(1_250_000_000) == "1.250000s")
+        #expect(FaultPlan.render(3_000_001_999) == "3.000001s")
+    }
+
+    @Test("events read as words a person can follow")
+    func eventsRead() {
+        #expect(ScheduledFault(time: 1_500_000_000, event: .crash(2, .tornLastWrite)).description
+            == "t=1.500000s crash node 2 (torn last write)")
+        #expect(FaultEvent.partition(groups: [[0], [1, 2]]).description == "partition [0] | [1, 2]")
+        #expect(FaultEvent.clogLink(from: 0, to: 1).description == "clog link 0→1")
+    }
+
+    @Test("a plan prints one line per event and the healing boundary")
+    func planPrints() {
+        let plan = FaultPlan.generate(seed: 12, classes: .all, configuration: FaultPlan.Configuration(nodeCount: 3))
+        let lines = plan.description.split(separator: "\n")
+        #expect(lines.count == plan.events.count + 1)
+        #expect(lines.last == "t=30.000000s healing period begins; run ends at t=40.000000s")
+    }
+}
