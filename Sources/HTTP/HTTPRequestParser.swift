@@ -111,7 +111,7 @@ public struct HTTPRequestParser: Sendable {
     /// Empty lines tolerated before a request line (RFC 9112 §2.2 asks to ignore at least one).
     private static let maximumLeadingEmptyLines = 4
     /// Digits in a Content-Length or chunk size beyond which the value surely exceeds any limit.
-    private static let maximumLengthDigits = 18
+    static let maximumLengthDigits = 18
     /// Consumed bytes kept at the front of the buffer before it is compacted.
     private static let compactionThreshold = 16 * 1024
 
@@ -322,10 +322,15 @@ extension HTTPRequestParser {
         return minor == 0 ? .http1_0 : .http1_1
     }
 
-    /// `field-name ":" OWS field-value OWS`; obs-fold and whitespace before the colon are refused.
+    /// Counts one more field in the current section and parses it.
     private mutating func parseField(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (name: String, value: String) {
         sectionFields += 1
         if sectionFields > limits.maximumHeaderFields { throw HTTPParseError(.headersTooLarge, "too many header fields") }
+        return try Self.parseFieldLine(line)
+    }
+
+    /// `field-name ":" OWS field-value OWS`; obs-fold and whitespace before the colon are refused.
+    static func parseFieldLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> (name: String, value: String) {
         guard let first = line.first, first != ASCII.space, first != ASCII.tab else {
             throw HTTPParseError(.malformed, "obsolete line folding")
         }
@@ -400,12 +405,18 @@ extension HTTPRequestParser {
         return result
     }
 
-    /// `chunk-size [ chunk-ext ]`: hex digits, then optionally `;`-led extensions, which are ignored.
     private func parseChunkSize(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> Int {
+        let size = try Self.parseChunkSizeLine(line)
+        if request.body.count + size > limits.maximumBodyBytes { throw HTTPParseError(.bodyTooLarge, "body too large") }
+        return size
+    }
+
+    /// `chunk-size [ chunk-ext ]`: hex digits, then optionally `;`-led extensions, which are ignored.
+    static func parseChunkSizeLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> Int {
         var index = line.startIndex
         var size = 0
         while index < line.endIndex, let digit = ASCII.hexValue(line[index]) {
-            if index - line.startIndex >= Self.maximumLengthDigits - 3 { throw HTTPParseError(.bodyTooLarge, "body too large") }
+            if index - line.startIndex >= maximumLengthDigits - 3 { throw HTTPParseError(.bodyTooLarge, "body too large") }
             size = size * 16 + digit
             index += 1
         }
@@ -416,7 +427,6 @@ extension HTTPRequestParser {
             rest = rest.dropFirst()
             guard rest.allSatisfy(ASCII.isFieldValueCharacter) else { throw HTTPParseError(.malformed, "invalid chunk extension") }
         }
-        if request.body.count + size > limits.maximumBodyBytes { throw HTTPParseError(.bodyTooLarge, "body too large") }
         return size
     }
 }
