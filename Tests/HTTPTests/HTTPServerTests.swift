@@ -286,3 +286,29 @@ struct HTTPServerShutdownTests {
         }
     }
 }
+
+@Suite("server under random input")
+struct HTTPServerFuzzTests {
+    @Test("random and mutated bytes on many connections never stop the server from serving")
+    func randomConnections() throws {
+        var configuration = HTTPServerConfiguration()
+        configuration.headerReadTimeout = .milliseconds(500)
+        try withServer(configuration, handler: echoHandler) { server, port in
+            var generator = SeededGenerator(seed: 0x5EED_0003)
+            for index in 0..<60 {
+                let client = try RawClient(port: port)
+                let seed = Array(FuzzInputs.seeds[index % FuzzInputs.seeds.count].utf8)
+                let input = index % 2 == 0 ? FuzzInputs.mutate(seed, using: &generator) : FuzzInputs.soup(using: &generator)
+                try? client.send(input)
+                // Whatever the server answers, it answers or closes; the test never waits unbounded.
+                _ = try? client.receive(milliseconds: 50)
+                client.close()
+            }
+            let check = try RawClient(port: port)
+            try check.send("GET /alive HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try check.readResponse().text == "GET /alive ")
+            check.close()
+            #expect(eventually { server.connectionCount == 0 })
+        }
+    }
+}
