@@ -57,6 +57,7 @@ public final class EventLoop: @unchecked Sendable {
     private let tasks = Mutex<(queue: [@Sendable () -> Void], stopped: Bool)>(([], false))
     private let exited = DispatchSemaphore(value: 0)
     private let loopThread = Mutex<pthread_t?>(nil)
+    private let started = Atomic<Bool>(false)
 
     // Touched only on the loop thread.
     private var registrations: [Int32: Registration] = [:]
@@ -76,8 +77,9 @@ public final class EventLoop: @unchecked Sendable {
         try System.epollControl(epollDescriptor, EPOLL_CTL_ADD, timerDescriptor, events: EpollEvents.readable, data: UInt64(UInt32(bitPattern: timerDescriptor)))
     }
 
-    /// Starts the loop's thread.
+    /// Starts the loop's thread. Call once.
     public func start() {
+        precondition(!started.exchange(true, ordering: .acquiringAndReleasing), "start() twice")
         let thread = Thread { [self] in run() }
         thread.name = name
         thread.start()
@@ -106,6 +108,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Stops the loop after its current turn and waits for its thread to exit. Not from the loop.
     public func stop() {
         precondition(!inLoop, "stop() would wait for its own thread")
+        precondition(started.load(ordering: .acquiring), "stop() before start() would wait forever")
         let queued = execute { [self] in stopRequested = true }
         if queued { exited.wait() }
     }

@@ -327,7 +327,9 @@ extension HTTPConnection {
                   now - started > configuration.headerReadTimeoutNanoseconds {
             timeOut()
         } else if now - lastActivity > configuration.idleTimeoutNanoseconds && !isAwaitingApplication {
-            timeOut()
+            // Between requests the close is silent: an unsolicited 408 on a keep-alive connection
+            // could be read by the client as the answer to the request it is about to send.
+            if parser.isMidRequest { timeOut() } else { close() }
         }
     }
 
