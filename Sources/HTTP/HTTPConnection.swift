@@ -107,9 +107,15 @@ final class HTTPConnection: EventLoopHandler {
         }
     }
 
+    /// Whether another request may be taken: few enough answers owed, and a client that reads
+    /// its responses. A client that pipelines without reading stops being read from.
+    private var hasPipelineRoom: Bool {
+        slots.count < context.configuration.maximumPipelinedRequests && output.count - outputOffset < Self.outputHighWater
+    }
+
     private var wantsToRead: Bool {
         switch phase {
-        case .open: return slots.count < context.configuration.maximumPipelinedRequests
+        case .open: return hasPipelineRoom
         case .lingering: return true
         case .closingAfterResponses, .closed: return false
         }
@@ -132,7 +138,7 @@ final class HTTPConnection: EventLoopHandler {
         if isProcessingInput { return }
         isProcessingInput = true
         defer { isProcessingInput = false }
-        while phase == .open && slots.count < context.configuration.maximumPipelinedRequests {
+        while phase == .open && hasPipelineRoom {
             let event: HTTPParserEvent?
             do {
                 event = try parser.next()

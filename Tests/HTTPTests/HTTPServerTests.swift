@@ -51,6 +51,23 @@ struct HTTPServerTests {
         }
     }
 
+    @Test("a client that pipelines many large responses before reading any gets them all, in order")
+    func backpressure() throws {
+        let payload = [UInt8](repeating: UInt8(ascii: "z"), count: 64 * 1024)
+        try withServer(handler: { request, responder in
+            responder.send(HTTPResponse(status: 200, headers: ["X-Path": request.path], body: payload))
+        }) { _, port in
+            let client = try RawClient(port: port)
+            let count = 300
+            try client.send((0..<count).map { "GET /\($0) HTTP/1.1\r\nHost: x\r\n\r\n" }.joined())
+            for index in 0..<count {
+                let response = try client.readResponse()
+                #expect(response.headers["X-Path"] == "/\(index)")
+                #expect(response.body.count == payload.count)
+            }
+        }
+    }
+
     @Test("a chunked request body is de-chunked and a streamed response arrives chunked")
     func chunkedBothWays() throws {
         let handler: @Sendable (HTTPRequest, HTTPResponder) -> Void = { request, responder in
