@@ -248,6 +248,9 @@ extension HTTPConnection {
             guard slot.finished && slot.pending.isEmpty else { break }
             slots.removeFirst()
             firstSequence += 1
+            // The header-read clock runs only while nothing is owed: restart it for a request
+            // that waited behind answers.
+            if slots.isEmpty && requestStartedAt != nil { requestStartedAt = System.monotonicNanoseconds() }
             if slot.closeAfter {
                 phase = .closingAfterResponses
                 for abandoned in slots { abandoned.channel.markClientGone() }
@@ -329,8 +332,10 @@ extension HTTPConnection {
         }
         if context.shared.isShuttingDown && isIdle {
             close()
-        } else if let started = requestStartedAt, !parser.isReadingBody, phase == .open,
+        } else if let started = requestStartedAt, !parser.isReadingBody, phase == .open, slots.isEmpty,
                   now - started > configuration.headerReadTimeoutNanoseconds {
+            // Only while nothing is owed: with answers pending, the client is waiting on us and
+            // its next request may sit unread because the pipeline is full.
             timeOut()
         } else if now - lastActivity > configuration.idleTimeoutNanoseconds && !isAwaitingApplication {
             // Between requests the close is silent: an unsolicited 408 on a keep-alive connection

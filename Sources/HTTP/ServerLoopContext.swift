@@ -11,6 +11,8 @@ final class ServerLoopContext: EventLoopHandler {
     /// Bounds on how often timeouts are checked: a quarter of the shortest timeout, within these.
     static let minimumSweepNanoseconds: UInt64 = 10_000_000
     static let maximumSweepNanoseconds: UInt64 = 1_000_000_000
+    /// How long accepting pauses when the process is out of descriptors or memory.
+    static let acceptPauseNanoseconds: UInt64 = 100_000_000
     /// What a client past the connection cap is told before it is closed.
     static let overloadResponse: [UInt8] = {
         var bytes: [UInt8] = []
@@ -79,7 +81,9 @@ final class ServerLoopContext: EventLoopHandler {
             do {
                 accepted = try System.accept(listener)
             } catch {
-                // EMFILE/ENFILE/ENOBUFS: out of resources now; the next readiness event retries.
+                // EMFILE/ENFILE/ENOBUFS: the pending connection stays queued and the listener
+                // stays readable, so listening pauses briefly instead of spinning on the error.
+                pauseListening()
                 return
             }
             guard let descriptor = accepted else { return }
@@ -104,6 +108,25 @@ final class ServerLoopContext: EventLoopHandler {
             return
         }
         connections[descriptor] = connection
+    }
+
+    private func pauseListening() {
+        guard listening else { return }
+        loop.unregister(listener)
+        listening = false
+        scheduleResume()
+    }
+
+    private func scheduleResume() {
+        loop.scheduleTimer(afterNanoseconds: Self.acceptPauseNanoseconds) { [unowned self] in
+            guard !listening, !shared.isShuttingDown else { return }
+            do {
+                try loop.register(listener, events: EpollEvents.readable | EpollEvents.exclusive, handler: self)
+                listening = true
+            } catch {
+                scheduleResume()
+            }
+        }
     }
 
     // MARK: - Timeouts

@@ -203,6 +203,23 @@ struct HTTPServerLimitTests {
         }
     }
 
+    @Test("the header-read timeout does not run while the client waits for a slow answer")
+    func headerTimeoutPausedWhileAnswerOwed() throws {
+        var configuration = HTTPServerConfiguration()
+        configuration.headerReadTimeout = .milliseconds(200)
+        try withServer(configuration, handler: { request, responder in
+            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(600)) {
+                responder.send(HTTPResponse(status: 200, text: request.path))
+            }
+        }) { _, port in
+            let client = try RawClient(port: port)
+            try client.send("GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\n")
+            #expect(try client.readResponse().text == "/1")
+            try client.send("Host: x\r\n\r\n")
+            #expect(try client.readResponse().text == "/2")
+        }
+    }
+
     @Test("an idle connection is closed after the idle timeout")
     func idleTimeout() throws {
         var configuration = HTTPServerConfiguration()
