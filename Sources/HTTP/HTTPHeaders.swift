@@ -66,11 +66,18 @@ public struct HTTPHeaders: Sendable, Equatable, Sequence, ExpressibleByDictionar
     }
 
     /// ASCII case-insensitive comparison, which is what field names need (they are tokens).
+    /// Compares the contiguous UTF-8 storage directly: this runs for every field of every request.
     static func namesEqual(_ left: String, _ right: String) -> Bool {
-        let leftBytes = left.utf8, rightBytes = right.utf8
-        guard leftBytes.count == rightBytes.count else { return false }
-        for (a, b) in zip(leftBytes, rightBytes) where ASCII.lowercase(a) != ASCII.lowercase(b) { return false }
-        return true
+        guard left.utf8.count == right.utf8.count else { return false }
+        var left = left, right = right
+        return left.withUTF8 { leftBytes in
+            right.withUTF8 { rightBytes in
+                for index in 0..<leftBytes.count where ASCII.lowercase(leftBytes[index]) != ASCII.lowercase(rightBytes[index]) {
+                    return false
+                }
+                return true
+            }
+        }
     }
 }
 

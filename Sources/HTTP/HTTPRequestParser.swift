@@ -347,38 +347,56 @@ extension HTTPRequestParser {
         return (String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
     }
 
+    /// The header fields that decide framing, gathered in one pass over the head.
+    private struct FramingFields {
+        var hostCount = 0
+        var transferEncodings: [String] = []
+        var contentLengths: [String] = []
+        var expectations: [String] = []
+
+        init(_ headers: HTTPHeaders) {
+            for field in headers {
+                // Lengths differ for all four names, so most fields are rejected without comparing.
+                switch field.name.utf8.count {
+                case 4 where HTTPHeaders.namesEqual(field.name, "Host"): hostCount += 1
+                case 6 where HTTPHeaders.namesEqual(field.name, "Expect"): expectations.append(field.value)
+                case 14 where HTTPHeaders.namesEqual(field.name, "Content-Length"): contentLengths.append(field.value)
+                case 17 where HTTPHeaders.namesEqual(field.name, "Transfer-Encoding"): transferEncodings.append(field.value)
+                default: break
+                }
+            }
+        }
+    }
+
     /// Decides the body framing once the head is complete (RFC 9112 §6.3), refusing ambiguity.
     private mutating func finishHead() throws(HTTPParseError) -> HTTPParserEvent? {
-        let headers = request.headers
-        if request.version == .http1_1 && headers.values(for: "Host").count != 1 {
+        let fields = FramingFields(request.headers)
+        if request.version == .http1_1 && fields.hostCount != 1 {
             throw HTTPParseError(.malformed, "an HTTP/1.1 request needs exactly one Host")
         }
-        let transferEncodings = headers.values(for: "Transfer-Encoding")
-        let contentLengths = headers.values(for: "Content-Length")
         var bodyExpected = false
-        if !transferEncodings.isEmpty {
-            if !contentLengths.isEmpty { throw HTTPParseError(.malformed, "both Transfer-Encoding and Content-Length") }
+        if !fields.transferEncodings.isEmpty {
+            if !fields.contentLengths.isEmpty { throw HTTPParseError(.malformed, "both Transfer-Encoding and Content-Length") }
             if request.version == .http1_0 { throw HTTPParseError(.malformed, "Transfer-Encoding in an HTTP/1.0 request") }
-            let codings = transferEncodings.flatMap { $0.split(separator: ",") }.map { String($0).trimmingSpaces() }
+            let codings = fields.transferEncodings.flatMap { $0.split(separator: ",") }.map { String($0).trimmingSpaces() }
             guard codings.count == 1, HTTPHeaders.namesEqual(codings[0], "chunked") else {
                 throw HTTPParseError(.unsupportedTransferEncoding, "only chunked transfer coding is supported")
             }
             state = .chunkSize
             bodyExpected = true
-        } else if !contentLengths.isEmpty {
-            let length = try parseContentLength(contentLengths)
+        } else if !fields.contentLengths.isEmpty {
+            let length = try parseContentLength(fields.contentLengths)
             state = length == 0 ? .requestLine : .fixedBody(remaining: length)
             bodyExpected = length > 0
         } else {
             state = .requestLine
         }
-        let expectContinue = try checkExpectation(headers)
+        let expectContinue = try checkExpectation(fields.expectations)
         if !bodyExpected { return completeRequest() }
         return expectContinue && request.version == .http1_1 ? .continueExpected : nil
     }
 
-    private func checkExpectation(_ headers: HTTPHeaders) throws(HTTPParseError) -> Bool {
-        let expectations = headers.values(for: "Expect")
+    private func checkExpectation(_ expectations: [String]) throws(HTTPParseError) -> Bool {
         if expectations.isEmpty { return false }
         guard expectations.count == 1, HTTPHeaders.namesEqual(expectations[0], "100-continue") else {
             throw HTTPParseError(.unsupportedExpectation, "only Expect: 100-continue is supported")

@@ -133,7 +133,8 @@ public struct HTTPResponseWriter: Sendable {
 
     /// A header that contains CR or LF would let one response inject another: never write it.
     private static func isSafeFieldText(_ text: String) -> Bool {
-        !text.utf8.contains(ASCII.carriageReturn) && !text.utf8.contains(ASCII.lineFeed)
+        var text = text
+        return text.withUTF8 { bytes in !bytes.contains { $0 == ASCII.carriageReturn || $0 == ASCII.lineFeed } }
     }
 
     /// The standard reason phrase for a status code.
