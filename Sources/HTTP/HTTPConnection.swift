@@ -286,6 +286,11 @@ extension HTTPConnection {
         if outputOffset == output.count {
             output.removeAll(keepingCapacity: output.capacity <= Self.retainedOutputCapacity)
             outputOffset = 0
+        } else if outputOffset > Self.retainedOutputCapacity && outputOffset * 2 > output.count {
+            // A stream whose client is always a little behind never drains fully: drop the sent
+            // prefix so the buffer stays bounded by what is unsent.
+            output.removeSubrange(0..<outputOffset)
+            outputOffset = 0
         }
     }
 

@@ -300,6 +300,31 @@ struct HTTPServerShutdownTests {
         #expect(server.connectionCount == 0)
     }
 
+    @Test("a stream to a client that stops reading is refused beyond its bound, not buffered without end")
+    func streamBackpressure() throws {
+        let refusedAfter = Mutex<Int?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        try withServer(handler: { _, responder in
+            responder.startStream(HTTPResponseHead(status: 200, headers: ["Content-Type": "text/event-stream"]))
+            DispatchQueue.global().async {
+                let chunk = [UInt8](repeating: UInt8(ascii: "e"), count: 16 * 1024)
+                // 10 000 chunks is 160 MiB: far past any socket buffer, so refusal must come first.
+                for index in 0..<10_000 where !responder.write(chunk) {
+                    refusedAfter.withLock { $0 = index }
+                    break
+                }
+                responder.finish()
+                done.signal()
+            }
+        }) { _, port in
+            let client = try RawClient(port: port)
+            try client.send("GET /feed HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(done.wait(timeout: .now() + 30) == .success)
+            let accepted = try #require(refusedAfter.withLock { $0 })
+            #expect(accepted > 0 && accepted < 10_000)
+        }
+    }
+
     @Test("a stream write reports false once the client is gone")
     func streamWriteAfterClientGone() throws {
         let responderBox = Mutex<HTTPResponder?>(nil)
