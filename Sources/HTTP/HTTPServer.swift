@@ -104,6 +104,7 @@ final class ServerShared: Sendable {
 // MARK: - Server
 
 /// An HTTP/1.1 server on `loopCount` epoll threads, handing requests to an `HTTPHandler`.
+/// Its threads run until `shutdown()`, which every started server must be given.
 public final class HTTPServer: Sendable {
     /// The contexts are only read here to reach their loops; their state is touched on those loops.
     private struct Running: @unchecked Sendable {
