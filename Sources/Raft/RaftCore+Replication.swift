@@ -112,10 +112,31 @@ extension RaftCore {
         progress[peer] = peerProgress
         if peerProgress.state == .snapshot {
             sendSnapshotChunk(to: peer)
-        } else if peerProgress.match < log.lastIndex {
-            sendAppend(to: peer, allowEmpty: false)
+        } else if peerProgress.match < log.lastIndex || peerProgress.state == .probe {
+            sendRecoveryAppend(to: peer)
         }
         checkReadRound()
+    }
+
+    /// The follower answers heartbeats but may have lost appends: send what it lacks, or an
+    /// empty append whose rejection puts it back into probe state. This goes out even when the
+    /// in-flight window is full, since every append filling it may have been lost (etcd does
+    /// the same).
+    private mutating func sendRecoveryAppend(to peer: NodeID) {
+        guard let peerProgress = progress[peer] else { return }
+        if peerProgress.state == .replicate && peerProgress.isPaused {
+            let previousIndex = peerProgress.next - 1
+            guard let previousTerm = log.term(at: previousIndex) else {
+                progress[peer]?.becomeProbe()
+                sendAppend(to: peer, allowEmpty: true)
+                return
+            }
+            let request = RaftMessage.AppendRequest(previousIndex: previousIndex, previousTerm: previousTerm,
+                                                    entries: [], commitIndex: log.commitIndex)
+            outbox.append(message(.append(request), to: peer))
+        } else {
+            sendAppend(to: peer, allowEmpty: true)
+        }
     }
 
     /// Advances the commit index to the highest index a quorum of voters holds durably, if that
