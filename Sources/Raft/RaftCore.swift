@@ -199,11 +199,12 @@ public struct RaftCore: Sendable {
 
     mutating func becomeFollower(term newTerm: UInt64, leader: NodeID?) {
         precondition(newTerm >= term, "term must never regress")
+        // Reads (local or forwarded) belong to one leader in one term; any change ends them.
+        if role == .leader || leader != leaderID || newTerm > term { dropReads() }
         if newTerm > term {
             term = newTerm
             votedFor = nil
         }
-        if role == .leader || leader != leaderID { dropReads() }
         role = .follower
         leaderID = leader
         transferTarget = nil

@@ -11,6 +11,7 @@ enum ChaosRuns {
         var leadersElected = 0
         var snapshotChunksSent = 0
         var leaderCompletenessChecks = 0
+        var membershipChanges = 0
     }
 
     static let outcome: Outcome = {
@@ -22,6 +23,7 @@ enum ChaosRuns {
             total.leadersElected += run.leadersElected
             total.snapshotChunksSent += run.snapshotChunksSent
             total.leaderCompletenessChecks += run.leaderCompletenessChecks
+            total.membershipChanges += run.membershipChanges
         }
         return total
     }()
@@ -43,10 +45,15 @@ enum ChaosRuns {
                 }
             case 91..<94: randomPartition(&network, &random)
             case 94..<96: crashOrRestart(&network, &random)
+            case 96..<97: transferSomewhere(&network, &random)
+            case 97..<98: changeMembership(&network)
             default: compactSomewhere(&network, &random)
             }
         }
         var outcome = Outcome()
+        outcome.membershipChanges = network.cores.values.map { core in
+            (core.firstIndex...max(core.firstIndex, core.lastIndex)).filter { core.entry(at: $0)?.kind == .configuration }.count
+        }.max() ?? 0
         outcome.violations = network.checker.violations
         outcome.committedEntries = network.checker.appliedAtIndex.count
         outcome.leadersElected = network.checker.leaderOfTerm.count
@@ -79,6 +86,21 @@ enum ChaosRuns {
         }
     }
 
+    static func transferSomewhere(_ network: inout TestNetwork, _ random: inout SplitMix64) {
+        guard let leader = network.leaders.first, let target = network.nodes.randomElement(using: &random) else { return }
+        try? network.cores[leader]!.transferLeadership(to: target)
+        network.processReadies()
+    }
+
+    /// Cycles node 5 through removal, re-joining as a learner and promotion.
+    static func changeMembership(_ network: inout TestNetwork) {
+        guard let leader = network.leaders.first else { return }
+        let membership = network.cores[leader]!.membership
+        let change: MembershipChange = membership.isVoter(5) ? .remove(5) : membership.isLearner(5) ? .promoteLearner(5) : .addLearner(5)
+        _ = try? network.cores[leader]!.proposeMembershipChange(change)
+        network.processReadies()
+    }
+
     static func compactSomewhere(_ network: inout TestNetwork, _ random: inout SplitMix64) {
         guard let node = network.nodes.randomElement(using: &random), !network.crashed.contains(node) else { return }
         let core = network.cores[node]!
@@ -98,8 +120,9 @@ struct PropertyTests {
     func schedulesAreNotTrivial() {
         let outcome = ChaosRuns.outcome
         #expect(outcome.leadersElected > 60)
-        #expect(outcome.committedEntries > 1_000)
+        #expect(outcome.committedEntries > 600)
         #expect(outcome.snapshotChunksSent > 50)
+        #expect(outcome.membershipChanges > 10)
     }
 
     @Test("election safety: at most one leader per term")
