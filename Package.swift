@@ -31,6 +31,8 @@ let package = Package(
         // MARK: - Libraries over the system
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
         .target(name: "Tokens", dependencies: ["Governance", "Crypto", "JSON"]),
+        .target(name: "HTTP", dependencies: ["CLinuxIO"]),
+        .target(name: "Storage", dependencies: ["CSQLite"]),
 
         // MARK: - The deterministic chaos simulator (one thread, virtual time, one seed)
         .target(name: "Simulator"),
@@ -50,5 +52,7 @@ let package = Package(
         .testTarget(name: "GovernanceTests", dependencies: ["Governance", "Authorization", "Crypto"]),
         .testTarget(name: "TokensTests", dependencies: ["Tokens", "Governance", "Crypto", "JSON"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
     ]
 )

@@ -1,0 +1,2 @@
+/// The HTTP/1.1 server (placeholder until the module lands).
+public struct HTTPServer {}
