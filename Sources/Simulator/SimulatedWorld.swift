@@ -1,2 +1,0 @@
-/// The deterministic chaos simulator (placeholder until the module lands).
-public struct SimulatedWorld {}
