@@ -45,10 +45,18 @@ public final class SQLiteDatabase {
         try execute("PRAGMA foreign_keys=ON", context: "enabling foreign keys")
     }
 
-    deinit {
+    deinit { close() }
+
+    /// Finalizes every cached statement and closes the connection; closing the last connection
+    /// checkpoints the write-ahead log into the file and removes it. Later calls do nothing.
+    public func close() {
         statementCache.removeAll()
         sqlite3_close_v2(handle)
+        handle = nil
     }
+
+    /// Whether `close()` was called.
+    public var isClosed: Bool { handle == nil }
 
     // MARK: - Statements
 
