@@ -26,7 +26,7 @@ enum DatabaseFileCheck {
             fileSize = Int(information.st_size)
             header = try FileSystem.readPrefix(path, count: headerByteCount)
         } catch {
-            throw .sqlite(SQLiteError(code: error.code, message: error.message, context: "checking the database file"))
+            throw .io(detail: error.message)
         }
         guard fileSize > 0 else {
             throw .truncated(path: path, detail: "the file is empty, but Warden only ever renames a database into place "

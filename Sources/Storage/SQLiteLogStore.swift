@@ -125,7 +125,7 @@ public final class SQLiteLogStore {
         do throws(FileSystem.Failure) {
             for suffix in ["", "-wal", "-shm", "-journal"] { try FileSystem.removeIfPresent(creatingPath + suffix) }
         } catch {
-            throw .sqlite(SQLiteError(code: error.code, message: error.message, context: "removing an interrupted creation"))
+            throw .io(detail: error.message)
         }
         guard !FileSystem.exists(path) else { return }
         guard !FileSystem.exists(path + "-wal") else {
@@ -146,7 +146,7 @@ public final class SQLiteLogStore {
             try FileSystem.rename(creatingPath, to: path)
             try FileSystem.synchronizeDirectory(of: path)
         } catch {
-            throw .sqlite(SQLiteError(code: error.code, message: error.message, context: "creating \(path)"))
+            throw .io(detail: error.message)
         }
     }
 

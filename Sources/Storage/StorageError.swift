@@ -18,6 +18,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidBatch(detail: String)
     /// The node key file is missing, unsafe or unreadable.
     case nodeKey(path: String, detail: String, remedy: String)
+    /// A file operation outside SQLite failed (creating the database, reading its header).
+    case io(detail: String)
     /// SQLite failed for a reason other than corruption (disk full, permissions, I/O).
     case sqlite(SQLiteError)
 
@@ -39,6 +41,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
             return "refused to save a batch: \(detail); nothing of it was written"
         case .nodeKey(let path, let detail, let remedy):
             return "node key file \(path): \(detail). What to do: \(remedy)"
+        case .io(let detail):
+            return "file operation failed: \(detail). What to do: check the disk (space, permissions, I/O errors) and restart"
         case .sqlite(let error):
             return "SQLite failed: \(error). What to do: check the disk (space, permissions, I/O errors) and restart"
         }

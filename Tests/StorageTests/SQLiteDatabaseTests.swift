@@ -2,16 +2,6 @@ import Foundation
 import Storage
 import Testing
 
-/// A fresh directory per test, removed afterwards, so tests run in parallel and twice in a row.
-@discardableResult
-func withTemporaryDirectory<Result>(_ body: (String) throws -> Result) throws -> Result {
-    let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("warden-storage-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    return try body(directory)
-}
-
 @Suite("SQLite database wrapper")
 struct SQLiteDatabaseTests {
     @Test("opens in WAL mode with synchronous=FULL")
