@@ -119,6 +119,18 @@ extension SQLiteLogStore {
         }
     }
 
+    /// The stored entry at `index` (verified), nil when there is none.
+    func storedEntry(at index: UInt64) throws(StorageError) -> Entry? {
+        let select = try run("log") { () throws(SQLiteError) in
+            let select = try database.statement("SELECT log_index, term, kind, data, checksum FROM log WHERE log_index = ?")
+            try select.bind(Int64(bitPattern: index), at: 1)
+            return select
+        }
+        defer { select.reset() }
+        guard try run("log", { () throws(SQLiteError) in try select.step() }) else { return nil }
+        return try decodeEntry(select)
+    }
+
     func decodeEntry(_ row: SQLiteStatement) throws(StorageError) -> Entry {
         let index = UInt64(bitPattern: row.integer(at: 0))
         let term = UInt64(bitPattern: row.integer(at: 1))

@@ -85,16 +85,11 @@ extension SQLiteLogStore {
         guard index <= next.lastIndex else {
             throw .invalidBatch(detail: "compaction at \(index) is beyond the last stored entry \(next.lastIndex)")
         }
-        var storedTerm: UInt64 = 0
-        let saved = state
-        state = next
-        defer { state = saved }
-        try forEachEntry(in: index..<(index + 1)) { entry in
-            storedTerm = entry.term
-            return false
+        guard let stored = try storedEntry(at: index) else {
+            throw corrupt("log", index, "entry \(index) is missing although the log ends at \(next.lastIndex)")
         }
-        guard storedTerm == snapshot.metadata.term else {
-            throw .invalidBatch(detail: "the snapshot's term \(snapshot.metadata.term) at \(index) is not the stored entry's term \(storedTerm)")
+        guard stored.term == snapshot.metadata.term else {
+            throw .invalidBatch(detail: "the snapshot's term \(snapshot.metadata.term) at \(index) is not the stored entry's term \(stored.term)")
         }
         try execute("log", "DELETE FROM log WHERE log_index <= ?", binding: [index])
         try write(snapshot)

@@ -34,7 +34,9 @@ final class TortureWriter {
         let arguments = [binary, "storage-torture", "--path", path]
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        let environment: [UnsafeMutablePointer<CChar>?] = [nil]
+        let environment: [UnsafeMutablePointer<CChar>?] =
+            ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { environment.forEach { free($0) } }
         var processID: pid_t = 0
         let result = posix_spawn(&processID, binary, &actions, nil, argv, environment)
         close(descriptors[1])
