@@ -9,7 +9,15 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What Warden was doing when it failed ("opening /data/n1/warden.db").
     public let context: String
 
+    /// The error as one line: context, SQLite's message and the code.
     public var description: String { "\(context): \(message) (SQLite code \(code))" }
+
+    /// Creates an error; the wrapper makes these from failed calls.
+    public init(code: Int32, message: String, context: String) {
+        self.code = code
+        self.message = message
+        self.context = context
+    }
 }
 
 /// One SQLite connection, used from one thread at a time.

@@ -26,6 +26,7 @@ enum StorageTortureCommand {
         }
         do throws(StorageError) {
             if settings.bench {
+                try synchronizeBaseline(directory: settings.path ?? "/tmp", seconds: settings.seconds)
                 for batchSize in benchmarkBatchSizes {
                     try benchmark(batchSize: batchSize, directory: settings.path ?? "/tmp", seconds: settings.seconds)
                 }
@@ -86,6 +87,31 @@ enum StorageTortureCommand {
         standardOutput("storage: batch \(batchSize) x \(StorageTortureWorkload.payloadBytes) B, synchronous=FULL: \(saves) saves in "
               + "\(Int(elapsedSeconds * 1_000)) ms: \(Int(savesPerSecond)) saves/s, \(Int(savesPerSecond * Double(batchSize))) "
               + "entries/s, \(format3(millisecondsPerSave)) ms/save")
+    }
+
+    /// The disk's own limit, for comparison: rewrites one 4 KiB block and `fdatasync`s it, repeatedly.
+    static func synchronizeBaseline(directory: String, seconds: Int) throws(StorageError) {
+        let path = "\(directory)/warden-storage-bench-\(getpid()).fsync"
+        let descriptor = open(path, O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw .io(detail: "open \(path): \(String(cString: strerror(errno)))") }
+        defer {
+            close(descriptor)
+            unlink(path)
+        }
+        let block = [UInt8](repeating: 0x5A, count: 4_096)
+        let clock = ContinuousClock()
+        let start = clock.now
+        var count = 0
+        while clock.now < start + .seconds(seconds) {
+            let written = block.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+            guard written == block.count, fdatasync(descriptor) == 0 else {
+                throw .io(detail: "write and fdatasync \(path): \(String(cString: strerror(errno)))")
+            }
+            count += 1
+        }
+        let elapsed = clock.now - start
+        let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        standardOutput("disk: \(Int(Double(count) / elapsedSeconds)) fdatasync/s rewriting one 4 KiB block (the ceiling for saves/s)")
     }
 
     /// Writes `text` and a newline to standard output at once, unbuffered, so a reader sees each

@@ -87,4 +87,18 @@ struct SQLiteDatabaseTests {
             #expect(throws: SQLiteError.self) { try SQLiteDatabase(path: directory + "/none.db", create: false) }
         }
     }
+
+    @Test("close checkpoints the write-ahead log into the file, and a second close does nothing")
+    func closeCheckpoints() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/a.db"
+            let database = try SQLiteDatabase(path: path)
+            try database.execute("CREATE TABLE t (k INTEGER PRIMARY KEY)")
+            #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+            database.close()
+            database.close()
+            #expect(database.isClosed)
+            #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        }
+    }
 }

@@ -207,4 +207,18 @@ struct SQLiteLogStoreTests {
             try TortureCheck.verify(path: path, acknowledgedIndex: 4_000)
         }
     }
+
+    @Test("a creation interrupted before its rename is discarded and the store is created afresh")
+    func interruptedCreation() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/node.db"
+            #expect(FileManager.default.createFile(atPath: path + ".creating", contents: Data([0xAB, 0xCD])))
+            let store = try SQLiteLogStore(path: path)
+            defer { store.close() }
+            #expect(!FileManager.default.fileExists(atPath: path + ".creating"))
+            #expect(try store.load().entries.isEmpty)
+            try store.save(PersistBatch(entries: makeEntries(1...1, term: 1)))
+            #expect(store.lastIndex == 1)
+        }
+    }
 }
