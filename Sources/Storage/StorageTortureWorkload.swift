@@ -12,6 +12,10 @@ public enum StorageTortureWorkload {
     public static let entriesKeptAfterCompaction: UInt64 = 100
     /// The writer compacts once this many entries follow the snapshot.
     public static let compactionThreshold: UInt64 = 1_500
+    /// A batch installs a leader's snapshot each time the log crosses a multiple of this.
+    public static let snapshotInstallInterval: UInt64 = 2_500
+    /// Stored entries each batch sends again, replacing them.
+    public static let rewrittenEntries: UInt64 = 2
     /// Batch sizes, cycled by position so a restarted writer continues the same pattern.
     public static let batchSizes = [1, 3, 17, 64, 200]
     /// The one-voter configuration the workload's snapshots record.
@@ -41,16 +45,25 @@ public enum StorageTortureWorkload {
     }
 
     /// The batch that follows a store whose log ends at `lastIndex`, with audit head `auditHead` and
-    /// snapshot at `snapshotIndex`: entries, the hard state committing them, one audit record, the
-    /// last-index metadata, and a compaction when the log has grown long.
+    /// snapshot at `snapshotIndex`: the hard state committing its last index, one audit record and
+    /// the last-index metadata, plus either
+    /// - a leader's snapshot at the new last index, once per `snapshotInstallInterval` entries
+    ///   (as a lagging follower receives), or
+    /// - the new entries, first re-sending the last `rewrittenEntries` stored ones (a follower's
+    ///   replaced suffix, identical here so the expected contents stay fixed), and a compaction
+    ///   when the log has grown long.
     public static func batch(afterIndex lastIndex: UInt64, auditHead: UInt64, snapshotIndex: UInt64) -> PersistBatch {
-        let size = batchSize(afterIndex: lastIndex)
-        let newLast = lastIndex + size
+        let newLast = lastIndex + batchSize(afterIndex: lastIndex)
         var batch = PersistBatch(
-            entries: (lastIndex + 1...newLast).map { entry(at: $0) },
             hardState: HardState(term: term(forIndex: newLast), votedFor: 1, commitIndex: newLast),
             auditRecords: [auditRecord(seq: auditHead + 1)],
             metadata: [lastIndexKey: littleEndianBytes(newLast)])
+        if newLast / snapshotInstallInterval != lastIndex / snapshotInstallInterval {
+            batch.snapshotToInstall = snapshot(at: newLast)
+            return batch
+        }
+        let resent = min(rewrittenEntries, lastIndex - snapshotIndex)
+        batch.entries = (lastIndex + 1 - resent...newLast).map { entry(at: $0) }
         if newLast - snapshotIndex > compactionThreshold {
             batch.compaction = snapshot(at: newLast - entriesKeptAfterCompaction)
         }
