@@ -5,6 +5,8 @@ import Testing
 final class TortureWriter {
     /// How long to wait for the writer's acknowledgements before failing the test.
     static let acknowledgementTimeout: Duration = .seconds(120)
+    /// How long to wait, after the kill, for the pipe to deliver what the writer printed.
+    static let drainTimeout: Duration = .seconds(10)
 
     /// Serializes creating pipes and spawning, so no writer inherits another's pipe.
     private static let spawnLock = NSLock()
@@ -71,7 +73,7 @@ final class TortureWriter {
         var status: Int32 = 0
         while waitpid(processID, &status, 0) < 0 && errno == EINTR {}
         reaped = true
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + Self.drainTimeout
         while !outputClosed && ContinuousClock.now < deadline { readAvailable(waitMilliseconds: 100) }
     }
 
