@@ -25,6 +25,7 @@ let package = Package(
         // MARK: - Pure core (no clock, no system randomness, no threads, no I/O)
         .target(name: "Raft"),
         .target(name: "JSON"),
+        .target(name: "Checksum"),
         .target(name: "Authorization", dependencies: ["JSON"]),
         .target(name: "Governance", dependencies: ["Authorization", "Crypto"]),
 
@@ -32,7 +33,7 @@ let package = Package(
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
         .target(name: "Tokens", dependencies: ["Governance", "Crypto", "JSON"]),
         .target(name: "HTTP", dependencies: ["CLinuxIO"]),
-        .target(name: "Storage", dependencies: ["CSQLite"]),
+        .target(name: "Storage", dependencies: ["CSQLite", "Raft", "Checksum"]),
 
         // MARK: - The deterministic chaos simulator (one thread, virtual time, one seed)
         .target(name: "Simulator"),
@@ -40,7 +41,7 @@ let package = Package(
         // MARK: - The one executable
         .executableTarget(
             name: "warden",
-            dependencies: ["Raft", "JSON", "Authorization", "Governance", "Crypto", "Tokens", "Simulator"]
+            dependencies: ["Raft", "JSON", "Checksum", "Storage", "Authorization", "Governance", "Crypto", "Tokens", "Simulator"]
         ),
 
         // MARK: - Tests
@@ -53,6 +54,6 @@ let package = Package(
         .testTarget(name: "TokensTests", dependencies: ["Tokens", "Governance", "Crypto", "JSON"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Raft", "Checksum"]),
     ]
 )

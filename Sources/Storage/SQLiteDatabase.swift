@@ -9,7 +9,15 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What Warden was doing when it failed ("opening /data/n1/warden.db").
     public let context: String
 
+    /// The error as one line: context, SQLite's message and the code.
     public var description: String { "\(context): \(message) (SQLite code \(code))" }
+
+    /// Creates an error; the wrapper makes these from failed calls.
+    public init(code: Int32, message: String, context: String) {
+        self.code = code
+        self.message = message
+        self.context = context
+    }
 }
 
 /// One SQLite connection, used from one thread at a time.
@@ -45,10 +53,18 @@ public final class SQLiteDatabase {
         try execute("PRAGMA foreign_keys=ON", context: "enabling foreign keys")
     }
 
-    deinit {
+    deinit { close() }
+
+    /// Finalizes every cached statement and closes the connection; closing the last connection
+    /// checkpoints the write-ahead log into the file and removes it. Later calls do nothing.
+    public func close() {
         statementCache.removeAll()
         sqlite3_close_v2(handle)
+        handle = nil
     }
+
+    /// Whether `close()` was called.
+    public var isClosed: Bool { handle == nil }
 
     // MARK: - Statements
 

@@ -2,16 +2,6 @@ import Foundation
 import Storage
 import Testing
 
-/// A fresh directory per test, removed afterwards, so tests run in parallel and twice in a row.
-@discardableResult
-func withTemporaryDirectory<Result>(_ body: (String) throws -> Result) throws -> Result {
-    let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("warden-storage-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    return try body(directory)
-}
-
 @Suite("SQLite database wrapper")
 struct SQLiteDatabaseTests {
     @Test("opens in WAL mode with synchronous=FULL")
@@ -95,6 +85,20 @@ struct SQLiteDatabaseTests {
     func missingFileWithoutCreate() throws {
         try withTemporaryDirectory { directory in
             #expect(throws: SQLiteError.self) { try SQLiteDatabase(path: directory + "/none.db", create: false) }
+        }
+    }
+
+    @Test("close checkpoints the write-ahead log into the file, and a second close does nothing")
+    func closeCheckpoints() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/a.db"
+            let database = try SQLiteDatabase(path: path)
+            try database.execute("CREATE TABLE t (k INTEGER PRIMARY KEY)")
+            #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+            database.close()
+            database.close()
+            #expect(database.isClosed)
+            #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
         }
     }
 }
