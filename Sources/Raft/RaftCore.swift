@@ -8,6 +8,27 @@
 /// Features: PreVote, CheckQuorum with leader lease, pipelined and batched replication with
 /// fast conflict backtracking, batched ReadIndex reads, chunked snapshots, single-server
 /// membership changes with learners, leadership transfer and a bound on uncommitted bytes.
+///
+/// A shell's loop, in outline:
+///
+/// ```swift
+/// var core = RaftCore(id: 1, storage: storage, random: SplitMix64(seed: seed))
+/// // on each timer tick: core.tick(); on each message: core.step(message)
+/// while core.hasReady {
+///     let ready = core.ready()
+///     transport.send(ready.messages)
+///     storage.persist(ready)                      // durable before what follows
+///     transport.send(ready.messagesAfterPersistence)
+///     stateMachine.apply(ready.snapshotToPersist, ready.committedEntries)
+///     readWaiters.complete(ready.readStates, failing: ready.droppedReads)
+///     core.advance(ready)
+/// }
+/// ```
+///
+/// Membership: one server at a time (add a learner, promote it once caught up, remove), each
+/// configuration taking effect when its entry commits; a leader proposes a change only after
+/// committing an entry of its own term, and one change at a time. Reads are always confirmed by
+/// a quorum round (no lease reads).
 public struct RaftCore: Sendable {
     // MARK: - Identity and tuning
 
