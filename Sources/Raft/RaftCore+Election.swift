@@ -68,12 +68,7 @@ extension RaftCore {
     /// A committed configuration entry the state machine has not applied yet: campaigning now
     /// would use a configuration the rest of the node has not seen (etcd#12133 class).
     var hasUnappliedConfiguration: Bool {
-        guard log.appliedIndex < log.commitIndex else { return false }
-        let from = max(log.appliedIndex, log.snapshotIndex) + 1
-        for index in stride(from: from, through: log.commitIndex, by: 1) where log.entry(at: index)?.kind == .configuration {
-            return true
-        }
-        return false
+        committedConfigurationIndex > log.appliedIndex
     }
 
     private mutating func requestVotes(isPreVote: Bool, isLeadershipTransfer: Bool) {

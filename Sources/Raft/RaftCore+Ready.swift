@@ -31,7 +31,8 @@ extension RaftCore {
         }
         let firstToApply = max(log.appliedIndex, log.snapshotIndex) + 1
         if firstToApply <= log.commitIndex {
-            ready.committedEntries = log.entries(from: firstToApply, through: log.commitIndex)
+            ready.committedEntries = log.entries(from: firstToApply, through: log.commitIndex,
+                                                 maxBytes: options.maxCommittedBytesPerReady)
         }
         swap(&ready.messages, &outbox)
         swap(&ready.messagesAfterPersistence, &outboxAfterPersistence)

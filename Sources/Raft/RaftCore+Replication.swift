@@ -80,7 +80,7 @@ extension RaftCore {
     }
 
     mutating func handleAppendResponse(_ response: RaftMessage.AppendResponse, from peer: NodeID) {
-        guard var peerProgress = progress[peer] else { return }
+        guard var peerProgress = progress[peer], response.index <= log.lastIndex else { return }
         peerProgress.recentActive = true
         if response.success {
             let updated = peerProgress.acknowledge(response.index)
@@ -97,7 +97,7 @@ extension RaftCore {
         } else {
             let hint = response.rejectHintTerm > 0
                 ? log.lastIndex(atOrBelow: response.rejectHintIndex, withTermAtMost: response.rejectHintTerm)
-                : response.rejectHintIndex
+                : min(response.rejectHintIndex, log.lastIndex)
             let changed = peerProgress.rejected(response.index, hint: hint)
             progress[peer] = peerProgress
             if changed { sendAppend(to: peer, allowEmpty: true) }
@@ -167,8 +167,9 @@ extension RaftCore {
         for position in stride(from: previous + 1, through: index, by: 1) {
             guard let entry = log.entry(at: position) else { continue }
             if role == .leader { uncommittedBytes = max(0, uncommittedBytes - entry.data.count) }
-            if entry.kind == .configuration, let decoded = ClusterConfiguration(decoding: entry.data) {
-                newConfiguration = decoded
+            if entry.kind == .configuration {
+                newConfiguration = Self.decodeConfiguration(entry)
+                committedConfigurationIndex = position
             }
         }
         if let newConfiguration { applyConfiguration(newConfiguration) }

@@ -8,24 +8,33 @@ extension RaftCore {
     public mutating func compact(through index: UInt64, snapshotData: [UInt8]) -> Snapshot {
         precondition(index <= log.appliedIndex, "a snapshot can only cover applied entries")
         precondition(index > log.snapshotIndex, "the log is already compacted there")
-        let metadata = Snapshot.Metadata(index: index, term: log.term(at: index)!, configuration: configuration(at: index))
+        let metadata = Snapshot.Metadata(index: index, term: log.term(at: index)!, configuration: configuration(at: index).configuration)
         let snapshot = Snapshot(metadata: metadata, data: snapshotData)
         log.compact(through: index)
         latestSnapshot = snapshot
         return snapshot
     }
 
-    /// The configuration committed at `index` (which must not be before the snapshot).
-    func configuration(at index: UInt64) -> ClusterConfiguration {
-        var found = latestSnapshot.metadata.configuration
+    /// The configuration committed at `index` (not before the snapshot) and the index of its
+    /// entry (0 when it comes from the snapshot).
+    func configuration(at index: UInt64) -> (configuration: ClusterConfiguration, entryIndex: UInt64) {
+        var found = (latestSnapshot.metadata.configuration, UInt64(0))
         guard index > log.snapshotIndex else { return found }
         for position in stride(from: log.snapshotIndex + 1, through: index, by: 1) {
-            if let entry = log.entry(at: position), entry.kind == .configuration,
-               let decoded = ClusterConfiguration(decoding: entry.data) {
-                found = decoded
+            if let entry = log.entry(at: position), entry.kind == .configuration {
+                found = (Self.decodeConfiguration(entry), position)
             }
         }
         return found
+    }
+
+    /// Configuration entries are written only by `proposeMembershipChange`; one that does not
+    /// decode means a corrupt log, and serving on would be worse than stopping.
+    static func decodeConfiguration(_ entry: Entry) -> ClusterConfiguration {
+        guard let configuration = ClusterConfiguration(decoding: entry.data) else {
+            preconditionFailure("configuration entry \(entry.index) does not decode: the log is corrupt")
+        }
+        return configuration
     }
 
     // MARK: - Leader side
@@ -116,6 +125,7 @@ extension RaftCore {
         }
         log.restore(metadata)
         membership = metadata.configuration
+        committedConfigurationIndex = 0
         latestSnapshot = snapshot
         snapshotToInstall = snapshot
     }

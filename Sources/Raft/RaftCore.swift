@@ -8,6 +8,27 @@
 /// Features: PreVote, CheckQuorum with leader lease, pipelined and batched replication with
 /// fast conflict backtracking, batched ReadIndex reads, chunked snapshots, single-server
 /// membership changes with learners, leadership transfer and a bound on uncommitted bytes.
+///
+/// A shell's loop, in outline:
+///
+/// ```swift
+/// var core = RaftCore(id: 1, storage: storage, random: SplitMix64(seed: seed))
+/// // on each timer tick: core.tick(); on each message: core.step(message)
+/// while core.hasReady {
+///     let ready = core.ready()
+///     transport.send(ready.messages)
+///     storage.persist(ready)                      // durable before what follows
+///     transport.send(ready.messagesAfterPersistence)
+///     stateMachine.apply(ready.snapshotToPersist, ready.committedEntries)
+///     readWaiters.complete(ready.readStates, failing: ready.droppedReads)
+///     core.advance(ready)
+/// }
+/// ```
+///
+/// Membership: one server at a time (add a learner, promote it once caught up, remove), each
+/// configuration taking effect when its entry commits; a leader proposes a change only after
+/// committing an entry of its own term, and one change at a time. Reads are always confirmed by
+/// a quorum round (no lease reads).
 public struct RaftCore: Sendable {
     // MARK: - Identity and tuning
 
@@ -40,6 +61,8 @@ public struct RaftCore: Sendable {
     var randomizedElectionTimeout = 0
     var transferTarget: NodeID?
     var pendingConfigurationIndex: UInt64 = 0
+    /// The index of the configuration entry in force (0 when it came from a snapshot).
+    var committedConfigurationIndex: UInt64 = 0
     var uncommittedBytes = 0
     var reads = ReadIndexQueue()
     var forwardedReads: Set<UInt64> = []
@@ -85,7 +108,7 @@ public struct RaftCore: Sendable {
         membership = snapshot.metadata.configuration
         reportedHardState = hardState
         reportedSoftState = SoftState(role: .follower, leaderID: nil)
-        membership = configuration(at: log.commitIndex)
+        (membership, committedConfigurationIndex) = configuration(at: log.commitIndex)
         resetElectionTimer()
     }
 
@@ -161,7 +184,7 @@ public struct RaftCore: Sendable {
 
     /// Feeds one message from a peer into the core.
     public mutating func step(_ message: RaftMessage) {
-        guard message.to == id, message.from != id, message.from != 0 else { return }
+        guard message.to == id, message.from != id, message.from != 0, isWellFormed(message) else { return }
         guard acceptTerm(of: message) else { return }
         switch message.body {
         case .voteRequest(let request):
@@ -189,6 +212,39 @@ public struct RaftCore: Sendable {
                 completedReads.append(ReadState(requestID: requestID, index: index))
             }
         }
+    }
+
+    /// Indices far beyond any real log; a message carrying one is corrupt.
+    static let implausibleIndex = UInt64.max / 4
+
+    /// Drops messages no correct peer sends, so that corrupt input cannot break an invariant or
+    /// overflow arithmetic: appends must carry contiguous entries following `previousIndex` with
+    /// terms between `previousTerm` and the message term, and indices and offsets must be sane.
+    func isWellFormed(_ message: RaftMessage) -> Bool {
+        switch message.body {
+        case .append(let request):
+            guard request.previousIndex < Self.implausibleIndex, request.commitIndex < Self.implausibleIndex else { return false }
+            return hasContiguousEntries(request, messageTerm: message.term)
+        case .appendResponse(let response):
+            return response.index < Self.implausibleIndex && response.rejectHintIndex < Self.implausibleIndex
+        case .snapshotChunk(let chunk):
+            return chunk.offset <= chunk.totalBytes && chunk.totalBytes < Self.implausibleIndex
+        case .snapshotResponse(let snapshotIndex, _, _):
+            return snapshotIndex < Self.implausibleIndex
+        default:
+            return true
+        }
+    }
+
+    private func hasContiguousEntries(_ request: RaftMessage.AppendRequest, messageTerm: UInt64) -> Bool {
+        var expectedIndex = request.previousIndex + 1
+        var lowestTerm = request.previousTerm
+        for entry in request.entries {
+            guard entry.index == expectedIndex, entry.term >= lowestTerm, entry.term <= messageTerm else { return false }
+            expectedIndex += 1
+            lowestTerm = entry.term
+        }
+        return true
     }
 
     func message(_ body: RaftMessage.Body, to peer: NodeID, term messageTerm: UInt64? = nil) -> RaftMessage {

@@ -21,6 +21,9 @@ public struct RaftOptions: Sendable, Hashable {
     public var maxSnapshotChunkBytes: Int = 1 << 20
     /// A follower refuses a snapshot larger than this, bounding the memory of its assembly buffer.
     public var maxSnapshotBytes: Int = 1 << 30
+    /// A Ready carries about this many bytes of committed entries (at least one entry), so a
+    /// restart with a long committed log applies it in bounded steps.
+    public var maxCommittedBytesPerReady: Int = 16 << 20
     /// At most this many linearizable reads wait on one server.
     public var maxPendingReads: Int = 1 << 16
 

@@ -72,3 +72,35 @@ struct CodecTests {
         #expect(RaftMessageCodec.decode(writer.bytes) == nil)
     }
 }
+
+@Suite("Corrupt input to the core")
+struct CorruptInputTests {
+    @Test("a seeded stream of random-content messages leaves the group safe and live")
+    func bogusMessagesAreHarmless() {
+        var random = SplitMix64(seed: 99)
+        var network = TestNetwork(voters: [1, 2, 3])
+        network.elect(1)
+        for step in 0..<3_000 {
+            var message = CodecTests.randomMessage(&random)
+            message.from = random.next() % 4
+            message.to = random.next() % 3 + 1
+            message.term = random.next() % 6
+            network.deliver(message)
+            if step % 10 == 0 { network.tickAll() }
+        }
+        network.heal()
+        network.tickAll(times: 50)
+        #expect(network.leaders.count == 1)
+        #expect(network.checker.violations.isEmpty)
+    }
+
+    @Test("an append with entries that do not follow its previous index is dropped")
+    func nonContiguousAppendDropped() {
+        var core = RaftCore(id: 2, storage: MemoryLogStorage(configuration: .init(voters: [1, 2, 3])), random: SplitMix64(seed: 1))
+        let request = RaftMessage.AppendRequest(previousIndex: 0, previousTerm: 0,
+                                                entries: [Entry(term: 1, index: 1), Entry(term: 1, index: 3)], commitIndex: 0)
+        core.step(RaftMessage(from: 1, to: 2, term: 1, body: .append(request)))
+        #expect(core.lastIndex == 0)
+        #expect(core.term == 0)
+    }
+}

@@ -44,6 +44,23 @@ struct CommitTests {
         #expect(core.commitIndex == 2)
     }
 
+    @Test("a leader counts itself toward a commit quorum only for entries it has persisted")
+    func leaderCountsOnlyPersistedEntries() throws {
+        var leader = RaftCore(id: 1, options: TestSupport.noPreVote(),
+                              storage: MemoryLogStorage(configuration: .init(voters: [1, 2, 3])), random: SplitMix64(seed: 2))
+        TestSupport.makeLeader(&leader, grantsFrom: [2])
+        leader.advance(leader.ready())
+        leader.step(TestSupport.appendSuccess(from: 2, to: 1, term: leader.term, index: 1))
+        #expect(leader.commitIndex == 1)
+        let index = try leader.propose([5])
+        let ready = leader.ready()
+        #expect(ready.entriesToPersist.map(\.index) == [index])
+        leader.step(TestSupport.appendSuccess(from: 2, to: 1, term: leader.term, index: index))
+        #expect(leader.commitIndex == 1, "one durable copy of two is no quorum while the leader's copy is not yet durable")
+        leader.advance(ready)
+        #expect(leader.commitIndex == index)
+    }
+
     @Test("a follower acknowledges appended entries only after they are persisted")
     func followerAcksAfterPersist() {
         var network = TestNetwork(voters: [1, 2, 3])

@@ -12,6 +12,7 @@ enum ChaosRuns {
         var snapshotChunksSent = 0
         var leaderCompletenessChecks = 0
         var membershipChanges = 0
+        var livenessFailures: [String] = []
     }
 
     static let outcome: Outcome = {
@@ -24,13 +25,19 @@ enum ChaosRuns {
             total.snapshotChunksSent += run.snapshotChunksSent
             total.leaderCompletenessChecks += run.leaderCompletenessChecks
             total.membershipChanges += run.membershipChanges
+            total.livenessFailures += run.livenessFailures
         }
         return total
     }()
 
     static func runOne(seed: UInt64, steps: Int) -> Outcome {
         var random = SplitMix64(seed: seed &* 7919)
-        var network = TestNetwork(voters: [1, 2, 3, 4, 5], seed: seed)
+        var options = RaftOptions()
+        options.preVote = seed % 4 != 1
+        options.checkQuorum = seed % 4 != 2
+        options.maxInflightAppends = Int(seed % 3) + 1
+        options.maxEntriesPerAppend = Int(seed % 5) + 1
+        var network = TestNetwork(voters: [1, 2, 3, 4, 5], options: options, seed: seed)
         for step in 0..<steps {
             let roll = random.next() % 100
             switch roll {
@@ -51,6 +58,7 @@ enum ChaosRuns {
             }
         }
         var outcome = Outcome()
+        outcome.livenessFailures = healAndConverge(&network, seed: seed)
         outcome.membershipChanges = network.cores.values.map { core in
             (core.firstIndex...max(core.firstIndex, core.lastIndex)).filter { core.entry(at: $0)?.kind == .configuration }.count
         }.max() ?? 0
@@ -60,6 +68,22 @@ enum ChaosRuns {
         outcome.snapshotChunksSent = network.sent.filter { if case .snapshotChunk = $0.body { return true } else { return false } }.count
         outcome.leaderCompletenessChecks = network.checker.checkedLeaderCompleteness
         return outcome
+    }
+
+    /// Heals every fault, then checks that one leader emerges and the members converge.
+    static func healAndConverge(_ network: inout TestNetwork, seed: UInt64) -> [String] {
+        network.heal()
+        for node in network.crashed.sorted() { network.restart(node) }
+        network.tickAll(times: 200)
+        guard network.leaders.count == 1, let leader = network.leaders.first else {
+            return ["seed \(seed): \(network.leaders.count) leaders after healing"]
+        }
+        _ = try? network.propose("final", on: leader)
+        network.tickAll(times: 5)
+        let commit = network.cores[leader]!.commitIndex
+        let members = network.cores[leader]!.membership.members
+        let lagging = members.filter { network.cores[$0]!.commitIndex != commit || network.lastApplied[$0] != commit }
+        return lagging.isEmpty ? [] : ["seed \(seed): members \(lagging) did not converge to \(commit)"]
     }
 
     static func deliverRandom(_ network: inout TestNetwork, _ random: inout SplitMix64) {
@@ -123,6 +147,11 @@ struct PropertyTests {
         #expect(outcome.committedEntries > 600)
         #expect(outcome.snapshotChunksSent > 50)
         #expect(outcome.membershipChanges > 10)
+    }
+
+    @Test("liveness: once faults heal, every run has one leader and all members apply the same commit")
+    func livenessAfterHealing() {
+        #expect(ChaosRuns.outcome.livenessFailures.isEmpty, "\(ChaosRuns.outcome.livenessFailures)")
     }
 
     @Test("election safety: at most one leader per term")

@@ -12,6 +12,11 @@ struct SafetyChecker {
     var violations: [String] = []
     var checkedLeaderCompleteness = 0
 
+    /// Keeps the first violations only: a broken core would otherwise flood the report.
+    mutating func record(_ violation: String) {
+        if violations.count < 50 { violations.append(violation) }
+    }
+
     mutating func check(cores: [NodeID: RaftCore]) {
         for (node, core) in cores where core.role == .leader {
             checkElectionSafety(node: node, core: core)
@@ -23,7 +28,7 @@ struct SafetyChecker {
     /// At most one leader per term.
     mutating func checkElectionSafety(node: NodeID, core: RaftCore) {
         if let existing = leaderOfTerm[core.term] {
-            if existing != node { violations.append("election safety: \(existing) and \(node) both lead term \(core.term)") }
+            if existing != node { record("election safety: \(existing) and \(node) both lead term \(core.term)") }
             return
         }
         leaderOfTerm[core.term] = node
@@ -37,7 +42,7 @@ struct SafetyChecker {
                 let index = previous.firstIndex + UInt64(offset)
                 guard index >= core.firstIndex else { continue }
                 if core.term(at: index) != term {
-                    violations.append("leader append-only: \(node) changed index \(index) in term \(core.term)")
+                    record("leader append-only: \(node) changed index \(index) in term \(core.term)")
                     break
                 }
             }
@@ -49,12 +54,12 @@ struct SafetyChecker {
     mutating func checkLeaderCompleteness(node: NodeID, core: RaftCore) {
         checkedLeaderCompleteness += 1
         if core.lastIndex < highestApplied {
-            violations.append("leader completeness: leader \(node) of term \(core.term) lacks committed index \(highestApplied)")
+            record("leader completeness: leader \(node) of term \(core.term) lacks committed index \(highestApplied)")
             return
         }
         for (index, entry) in appliedAtIndex where index >= core.firstIndex {
             if core.term(at: index) != entry.term {
-                violations.append("leader completeness: leader \(node) of term \(core.term) differs at committed index \(index)")
+                record("leader completeness: leader \(node) of term \(core.term) differs at committed index \(index)")
             }
         }
     }
@@ -76,13 +81,13 @@ struct SafetyChecker {
             let firstEntry = first.entry(at: index)
             let secondEntry = second.entry(at: index)
             if matched && firstEntry != secondEntry {
-                violations.append("log matching: nodes \(first.id) and \(second.id) differ at \(index) below a matching entry")
+                record("log matching: nodes \(first.id) and \(second.id) differ at \(index) below a matching entry")
                 return
             }
             if !matched && firstEntry?.term == secondEntry?.term {
                 matched = true
                 if firstEntry != secondEntry {
-                    violations.append("log matching: same term, different entry at \(index)")
+                    record("log matching: same term, different entry at \(index)")
                     return
                 }
             }
@@ -93,10 +98,10 @@ struct SafetyChecker {
     /// State machine safety: every server applies the same entry at each index, in order.
     mutating func recordApplied(_ entry: Entry, by node: NodeID, after previous: UInt64) {
         if entry.index != previous + 1 {
-            violations.append("state machine safety: node \(node) applied \(entry.index) after \(previous)")
+            record("state machine safety: node \(node) applied \(entry.index) after \(previous)")
         }
         if let existing = appliedAtIndex[entry.index] {
-            if existing != entry { violations.append("state machine safety: index \(entry.index) applied differently by node \(node)") }
+            if existing != entry { record("state machine safety: index \(entry.index) applied differently by node \(node)") }
         } else {
             appliedAtIndex[entry.index] = entry
             highestApplied = max(highestApplied, entry.index)
