@@ -24,7 +24,8 @@ struct ReferenceResolver {
             for (relationIndex, relation) in rawType.relations.enumerated() {
                 let rewrite = try compile(relation.rewrite, typeIndex: typeIndex, relation: relation)
                 relations.append(RelationDefinition(
-                    name: relation.name, rewrite: rewrite, directlyRelatedUserTypes: relation.directTypes.map(\.0)))
+                    name: relation.name, rewrite: rewrite, directlyRelatedUserTypes: relation.directTypes.map(\.0),
+                    types: rawTypes, typeIndexByName: typeIndexByName))
                 relationIndexByName[relation.name] = relationIndex
             }
             types.append(TypeDefinition(
