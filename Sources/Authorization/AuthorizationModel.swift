@@ -11,9 +11,11 @@ public struct AuthorizationModel: Sendable, Equatable {
     /// The types in declaration order.
     let types: [TypeDefinition]
     /// Type name to index in `types`.
-    let typeIndexByName: [Substring: Int]
+    let typeIndexByName: [String: Int]
     /// Declared conditions by name.
     let conditions: [String: ConditionDefinition]
+    /// The compiled programs of `conditions` by name: what the checker looks up per conditional tuple.
+    let conditionPrograms: [String: ConditionProgram]
     /// The canonical JSON text of the accepted model.
     public let canonicalJSON: [UInt8]
 
@@ -59,7 +61,7 @@ public struct AuthorizationModel: Sendable, Equatable {
     // MARK: - Internal lookups
 
     func typeDefinition(named name: String) -> TypeDefinition? {
-        guard let index = typeIndexByName[Substring(name)] else { return nil }
+        guard let index = typeIndexByName[name] else { return nil }
         return types[index]
     }
 }
@@ -145,21 +147,21 @@ final class RelationDefinition: Sendable {
     /// By restriction: the index of its type, and for a userset the index of its relation on that type.
     let restrictionTargets: [(typeIndex: Int, relationIndex: Int)]
 
-    init(name: String, rewrite: Rewrite, directlyRelatedUserTypes: [DirectlyRelatedUserType], types: [RawType], typeIndexByName: [Substring: Int]) {
+    init(name: String, rewrite: Rewrite, directlyRelatedUserTypes: [DirectlyRelatedUserType], types: [RawType], typeIndexByName: [String: Int]) {
         self.name = name
         self.rewrite = rewrite
         self.directlyRelatedUserTypes = directlyRelatedUserTypes
         var plain = Array(repeating: false, count: typeIndexByName.count)
         var wildcard = plain
         for restriction in directlyRelatedUserTypes where restriction.relation == nil {
-            guard let typeIndex = typeIndexByName[Substring(restriction.type)] else { continue }
+            guard let typeIndex = typeIndexByName[restriction.type] else { continue }
             if restriction.isWildcard { wildcard[typeIndex] = true } else { plain[typeIndex] = true }
         }
         admitsPlainUsersOfType = plain
         admitsWildcardOfType = wildcard
         admitsUsersets = directlyRelatedUserTypes.contains { $0.relation != nil }
         restrictionTargets = directlyRelatedUserTypes.map { restriction in
-            let typeIndex = typeIndexByName[Substring(restriction.type)] ?? -1
+            let typeIndex = typeIndexByName[restriction.type] ?? -1
             guard typeIndex >= 0, let relation = restriction.relation else { return (typeIndex, -1) }
             return (typeIndex, types[typeIndex].relations.firstIndex { $0.name == relation } ?? -1)
         }

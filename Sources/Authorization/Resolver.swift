@@ -69,29 +69,37 @@ struct ResolutionFrame {
     let parent: UnsafePointer<ResolutionFrame>?
 }
 
-/// One check's resolution state: the inputs and the dispatch budget.
+/// One check's resolution state: the inputs it reads (only the fields it needs, so setting up
+/// and tearing down a check touches few references) and the dispatch budget.
 struct Resolver {
-    let model: AuthorizationModel
-    let tuples: TupleStore
-    let request: CheckRequest
-    let userType: Substring
-    let userIsWildcard: Bool
+    private let types: [TypeDefinition]
+    private let conditionPrograms: [String: ConditionProgram]
+    private let tuplesByKey: [TupleKey: StoredTuple]
+    private let buckets: [ObjectRelation: TupleBucket]
+    private let user: String
+    private let requestContext: [String: ConditionValue]
+    private let reservedParameters: [String: ConditionValue]
+    private let userType: Substring
+    private let userIsWildcard: Bool
     /// The user's type in the model, and that type's wildcard user (`user:*`).
-    let userTypeIndex: Int
-    let wildcardUser: String
-    let limits: CheckLimits
+    private let userTypeIndex: Int
+    private let wildcardUser: String
+    private let limits: CheckLimits
     private(set) var dispatches = 0
     private(set) var costExceeded = false
 
-    init(model: AuthorizationModel, tuples: TupleStore, request: CheckRequest, userType: Substring, userIsWildcard: Bool, limits: CheckLimits) {
-        precondition(model.typeIndexByName[userType] != nil, "the checker resolves only users of declared types")
-        userTypeIndex = model.typeIndexByName[userType]!
-        wildcardUser = model.types[userTypeIndex].wildcardUser
-        self.model = model
-        self.tuples = tuples
-        self.request = request
-        self.userType = userType
-        self.userIsWildcard = userIsWildcard
+    init(model: AuthorizationModel, tuples: TupleStore, request: CheckRequest, start: Checker.Start, limits: CheckLimits) {
+        types = model.types
+        conditionPrograms = model.conditionPrograms
+        tuplesByKey = tuples.tuplesByKey
+        buckets = tuples.buckets
+        user = request.user
+        requestContext = request.context
+        reservedParameters = request.reservedParameters
+        userType = start.userType
+        userIsWildcard = start.userIsWildcard
+        userTypeIndex = start.userTypeIndex
+        wildcardUser = types[start.userTypeIndex].wildcardUser
         self.limits = limits
     }
 
@@ -114,7 +122,7 @@ struct Resolver {
             ancestor = frame.pointee.parent
         }
         let frame = ResolutionFrame(object: object, typeIndex: typeIndex, relationIndex: relationIndex, parent: parent)
-        let rewrite = model.types[typeIndex].relations[relationIndex].rewrite
+        let rewrite = types[typeIndex].relations[relationIndex].rewrite
         return withUnsafePointer(to: frame) { pointer in
             evaluate(rewrite, frame: pointer, depth: depth)
         }
@@ -156,24 +164,24 @@ struct Resolver {
     /// whose usersets contain the user. Tuples the current type restrictions no longer admit
     /// (written under an older model) are ignored.
     private mutating func evaluateDirect(frame: UnsafePointer<ResolutionFrame>, depth: Int) -> Verdict {
-        let relation = model.types[frame.pointee.typeIndex].relations[frame.pointee.relationIndex]
+        let relation = types[frame.pointee.typeIndex].relations[frame.pointee.relationIndex]
         let object = frame.pointee.object
         var verdict = Verdict.denied
         if relation.admitsPlainUsersOfType[userTypeIndex] || (userIsWildcard && relation.admitsWildcardOfType[userTypeIndex]),
-            let tuple = tuples.tuplesByKey[TupleKey(user: request.user, relation: relation.name, object: object)],
-            relation.admits(userType: userType, userRelation: nil, isWildcard: userIsWildcard, condition: tuple.condition?.name)
+            let stored = tuplesByKey[TupleKey(user: user, relation: relation.name, object: object)],
+            relation.admits(userType: userType, userRelation: nil, isWildcard: userIsWildcard, condition: stored.conditionName)
         {
-            verdict = conditionVerdict(tuple.condition)
+            verdict = conditionVerdict(stored.tuple.condition)
             if verdict.isGranted { return verdict }
         }
         if !userIsWildcard, relation.admitsWildcardOfType[userTypeIndex],
-            let tuple = tuples.tuplesByKey[TupleKey(user: wildcardUser, relation: relation.name, object: object)],
-            relation.admits(userType: userType, userRelation: nil, isWildcard: true, condition: tuple.condition?.name)
+            let stored = tuplesByKey[TupleKey(user: wildcardUser, relation: relation.name, object: object)],
+            relation.admits(userType: userType, userRelation: nil, isWildcard: true, condition: stored.conditionName)
         {
-            verdict = Verdict.union(verdict, conditionVerdict(tuple.condition))
+            verdict = Verdict.union(verdict, conditionVerdict(stored.tuple.condition))
             if verdict.isGranted { return verdict }
         }
-        guard relation.admitsUsersets, let bucket = tuples.buckets[ObjectRelation(object: object, relation: relation.name)] else {
+        guard relation.admitsUsersets, let bucket = buckets[ObjectRelation(object: object, relation: relation.name)] else {
             return verdict
         }
         for entry in bucket.usersets {
@@ -197,8 +205,8 @@ struct Resolver {
 
     /// `tupleToUserset`: for each object related by the tupleset relation, the target relation on it.
     private mutating func evaluateTupleToUserset(tuplesetIndex: Int, targets: [Int], frame: UnsafePointer<ResolutionFrame>, depth: Int) -> Verdict {
-        let tupleset = model.types[frame.pointee.typeIndex].relations[tuplesetIndex]
-        guard let bucket = tuples.buckets[ObjectRelation(object: frame.pointee.object, relation: tupleset.name)] else { return .denied }
+        let tupleset = types[frame.pointee.typeIndex].relations[tuplesetIndex]
+        guard let bucket = buckets[ObjectRelation(object: frame.pointee.object, relation: tupleset.name)] else { return .denied }
         var verdict = Verdict.denied
         for entry in bucket.objects {
             guard let targetType = tupleset.admittedObjectTypeIndex(userType: entry.userType, condition: entry.condition?.name),
@@ -219,15 +227,15 @@ struct Resolver {
     /// context first, then the reserved parameters, then the request context.
     private func conditionVerdict(_ condition: TupleCondition?) -> Verdict {
         guard let condition else { return .granted }
-        guard let definition = model.conditions[condition.name] else { return .denied }
-        let outcome = definition.program.evaluate(
-            tupleContext: condition.context, reservedParameters: request.reservedParameters,
-            requestContext: request.context, costLimit: limits.maximumConditionCost)
+        guard let program = conditionPrograms[condition.name] else { return .denied }
+        let outcome = program.evaluate(
+            tupleContext: condition.context, reservedParameters: reservedParameters,
+            requestContext: requestContext, costLimit: limits.maximumConditionCost)
         switch outcome {
         case .satisfied: return .granted
         case .unsatisfied: return .denied
         case .missing(let names): return .unknown(names)
-        case .failed(let message): return .failed(.conditionError(name: definition.name, message: message))
+        case .failed(let message): return .failed(.conditionError(name: condition.name, message: message))
         case .costExceeded: return .failed(.costExceeded)
         }
     }
