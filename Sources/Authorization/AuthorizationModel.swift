@@ -53,6 +53,21 @@ public struct AuthorizationModel: Sendable, Equatable {
         return definition.relations[relationIndex].directlyRelatedUserTypes
     }
 
+    /// `tuple` with its condition context converted to the declared parameter types (RFC 3339
+    /// strings to timestamps, duration strings to durations, exact numbers across int, uint and
+    /// double). Storing normalized tuples spares every check from re-parsing them. Values that do
+    /// not convert and undeclared names are left as they are: `TupleStore.validate` reports them.
+    public func normalized(_ tuple: RelationshipTuple) -> RelationshipTuple {
+        guard var condition = tuple.condition, let definition = conditions[condition.name] else { return tuple }
+        for (name, value) in condition.context {
+            guard let type = definition.parameters[name], let converted = value.coerced(to: type) else { continue }
+            condition.context[name] = converted
+        }
+        var result = tuple
+        result.condition = condition
+        return result
+    }
+
     /// Models are equal when their canonical JSON is.
     public static func == (left: AuthorizationModel, right: AuthorizationModel) -> Bool {
         left.canonicalJSON == right.canonicalJSON

@@ -10,20 +10,28 @@ public enum ConditionContextLimits {
     /// Values in the whole context, counting every nested element.
     public static let maximumValues = 1_024
 
-    /// Why `context` exceeds a bound, or nil when it fits.
+    /// Why `context` exceeds a bound, or nil when it fits. The reason names the first offending
+    /// parameter in sorted order, so every node words it the same way.
     public static func violation(in context: [String: ConditionValue]) -> String? {
         guard context.count <= maximumKeys else {
             return "has \(context.count) parameters; at most \(maximumKeys) are allowed"
         }
+        // The common case (no violation) walks the dictionary without sorting, which allocates.
+        guard firstViolation(in: context.lazy.map { $0 }, sorted: false) != nil else { return nil }
+        return firstViolation(in: context.sorted { $0.key < $1.key }, sorted: true)
+    }
+
+    private static func firstViolation<Members: Sequence>(in members: Members, sorted: Bool) -> String?
+    where Members.Element == (key: String, value: ConditionValue) {
         var budget = maximumValues
-        for (key, value) in context {
+        for (key, value) in members {
             if key.utf8.count > maximumStringBytes { return "a parameter name is longer than \(maximumStringBytes) bytes" }
-            if let problem = violation(in: value, depth: 1, budget: &budget) { return "parameter '\(key.prefix(64))' \(problem)" }
+            if let problem = violation(in: value, depth: 1, budget: &budget, sorted: sorted) { return "parameter '\(key.prefix(64))' \(problem)" }
         }
         return nil
     }
 
-    private static func violation(in value: ConditionValue, depth: Int, budget: inout Int) -> String? {
+    private static func violation(in value: ConditionValue, depth: Int, budget: inout Int, sorted: Bool) -> String? {
         budget -= 1
         guard budget >= 0 else { return "makes the context hold more than \(maximumValues) values" }
         guard depth <= maximumNesting else { return "nests deeper than \(maximumNesting) levels" }
@@ -32,13 +40,22 @@ public enum ConditionContextLimits {
             return text.utf8.count > maximumStringBytes ? "has a string longer than \(maximumStringBytes) bytes" : nil
         case .list(let elements):
             for element in elements {
-                if let problem = violation(in: element, depth: depth + 1, budget: &budget) { return problem }
+                if let problem = violation(in: element, depth: depth + 1, budget: &budget, sorted: sorted) { return problem }
             }
             return nil
         case .map(let members):
-            for (key, member) in members {
+            func visit(_ key: String, _ member: ConditionValue) -> String? {
                 if key.utf8.count > maximumStringBytes { return "has a key longer than \(maximumStringBytes) bytes" }
-                if let problem = violation(in: member, depth: depth + 1, budget: &budget) { return problem }
+                return violation(in: member, depth: depth + 1, budget: &budget, sorted: sorted)
+            }
+            if sorted {
+                for (key, member) in members.sorted(by: { $0.key < $1.key }) {
+                    if let problem = visit(key, member) { return problem }
+                }
+            } else {
+                for (key, member) in members {
+                    if let problem = visit(key, member) { return problem }
+                }
             }
             return nil
         case .null, .bool, .int, .uint, .double, .timestamp, .duration:

@@ -108,14 +108,19 @@ struct ConditionEvaluator {
         return !costExceeded
     }
 
-    /// A parameter from the tuple context, then the reserved parameters, then the request
-    /// context, converted to its declared type.
+    /// A parameter from the tuple context, then the request context (`subject` and `agent` from
+    /// the reserved parameters only), converted to its declared type.
     private func parameter(_ slot: Int) -> EvaluationResult {
         guard let program else { return .error("internal: a constant expression has no parameters") }
         let name = program.parameterNames[slot]
-        var found = tupleContext.isEmpty ? nil : tupleContext[name]
-        if found == nil, program.parameterIsReserved[slot] { found = reservedParameters[name] }
-        if found == nil, !requestContext.isEmpty { found = requestContext[name] }
+        let found: ConditionValue?
+        if program.parameterIsReserved[slot] {
+            // Only Governance supplies current attributes: neither a persisted tuple context nor a
+            // caller's context can stand in for them (both are refused upstream as well).
+            found = reservedParameters[name]
+        } else {
+            found = (tupleContext.isEmpty ? nil : tupleContext[name]) ?? (requestContext.isEmpty ? nil : requestContext[name])
+        }
         guard let raw = found else { return .unknown([name]) }
         let type = program.parameterTypes[slot]
         guard let value = raw.coerced(to: type) else {

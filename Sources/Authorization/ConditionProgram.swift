@@ -33,8 +33,8 @@ final class ConditionProgram: Sendable {
             parameterIsReserved: checker.slotNames.map { ConditionDefinition.reservedParameterNames.contains($0) })
     }
 
-    /// Evaluates the condition. Parameters resolve from the tuple's context first, then (for
-    /// `subject` and `agent`) the reserved parameters, then the request context.
+    /// Evaluates the condition. Parameters resolve from the tuple's context first, then the
+    /// request context; `subject` and `agent` resolve from the reserved parameters only.
     func evaluate(
         tupleContext: [String: ConditionValue], reservedParameters: [String: ConditionValue],
         requestContext: [String: ConditionValue], costLimit: Int

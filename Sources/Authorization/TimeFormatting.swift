@@ -70,8 +70,10 @@ enum TimeFormatting {
     /// `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, fraction trimmed of trailing zeros.
     static func rfc3339(nanoseconds: Int128) -> String {
         let (seconds, nanos) = split(nanoseconds)
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
+        // Floor division in 128 bits: `seconds` may be any Int64 for a caller-built value.
+        let wideSeconds = Int128(seconds)
+        let days = Int64(wideSeconds >= 0 ? wideSeconds / 86_400 : (wideSeconds - 86_399) / 86_400)
+        let secondOfDay = Int64(wideSeconds - Int128(days) * 86_400)
         let (year, month, day) = civilFromDays(days)
         var text = padded(year, 4) + "-" + padded(month, 2) + "-" + padded(day, 2)
         text += "T" + padded(secondOfDay / 3600, 2) + ":" + padded(secondOfDay / 60 % 60, 2)

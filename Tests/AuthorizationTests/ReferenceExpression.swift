@@ -144,7 +144,8 @@ struct ReferenceEvaluator {
     // MARK: - Parameters
 
     private func parameter(_ name: String) -> ReferenceResult {
-        let raw = tupleContext[name] ?? (name == "subject" || name == "agent" ? reserved[name] : nil) ?? request[name]
+        let isReserved = name == "subject" || name == "agent"
+        let raw = isReserved ? reserved[name] : tupleContext[name] ?? request[name]
         guard let raw else { return .unknown([name]) }
         switch (types[name]!, raw) {
         case (.int, .int), (.double, .double), (.string, .string), (.dynamic, _), (.map, .map): return .value(raw)

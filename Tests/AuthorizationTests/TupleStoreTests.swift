@@ -115,3 +115,26 @@ struct TupleStoreTests {
         #expect(try validationError(tuple(oversized))?.field == "condition.context")
     }
 }
+
+@Suite("Tuple normalization")
+struct TupleNormalizationTests {
+    @Test("normalizing a tuple converts its context to the declared types and leaves the decision unchanged")
+    func normalization() throws {
+        let model = try Fixtures.model(Fixtures.documentsModel)
+        let raw = RelationshipTuple(user: "user:anne", relation: "viewer", object: "folder:a", condition: TupleCondition(
+            name: "non_expired", context: ["grant_time": .string("2026-01-01T00:00:00Z"), "grant_duration": .string("90s"), "colour": .string("red")]))
+        let normalized = model.normalized(raw)
+        #expect(normalized.condition?.context["grant_time"] == .timestamp(seconds: 1_767_225_600, nanos: 0))
+        #expect(normalized.condition?.context["grant_duration"] == .duration(seconds: 90, nanos: 0))
+        #expect(normalized.condition?.context["colour"] == .string("red"))
+        #expect(normalized.key == raw.key)
+        let plain = RelationshipTuple(user: "user:anne", relation: "viewer", object: "folder:a")
+        #expect(model.normalized(plain) == plain)
+        let context: [String: ConditionValue] = ["current_time": .string("2026-01-01T00:01:00Z")]
+        for tuple in [raw, normalized] {
+            var store = TupleStore()
+            store.insert(tuple)
+            #expect(Fixtures.check(model, store, "user:anne", "viewer", "folder:a", context: context).allowed)
+        }
+    }
+}
