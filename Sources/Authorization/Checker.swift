@@ -151,17 +151,23 @@ public struct Checker {
     /// bounded there), so only their names are checked.
     private static func contextProblem(_ request: CheckRequest) -> String? {
         if !request.context.isEmpty {
-            for name in reservedParameterNames where request.context[name] != nil {
-                return "the request context must not set the reserved parameter '\(name)'"
+            // Comparing the few keys beats hashing both reserved names into the dictionary.
+            var setsSubject = false
+            var setsAgent = false
+            for name in request.context.keys {
+                if name == "subject" { setsSubject = true } else if name == "agent" { setsAgent = true }
+            }
+            if setsSubject || setsAgent {
+                return "the request context must not set the reserved parameter '\(setsSubject ? "subject" : "agent")'"
             }
             if let problem = ConditionContextLimits.violation(in: request.context) { return "the request context " + problem }
         }
-        for name in request.reservedParameters.keys where !reservedParameterNames.contains(name) {
+        let isReserved = { (name: String) in name == "subject" || name == "agent" }
+        if request.reservedParameters.keys.contains(where: { !isReserved($0) }),
+            let name = request.reservedParameters.keys.filter({ !isReserved($0) }).min()
+        {
             return "'\(name.prefix(64))' is not a reserved parameter (subject, agent)"
         }
         return nil
     }
-
-    /// `subject` and `agent`, as an array: two string comparisons beat a set lookup here.
-    private static let reservedParameterNames = ["subject", "agent"]
 }

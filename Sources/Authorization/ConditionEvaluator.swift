@@ -6,8 +6,8 @@
 /// and otherwise an error operand makes it an error (the left one first); both operands of
 /// strict operators are evaluated so the outcome does not depend on evaluation order.
 struct ConditionEvaluator {
-    /// The program being evaluated; nil when folding constants (which have no parameters).
-    private let program: ConditionProgram?
+    /// The program being evaluated.
+    private let program: ConditionProgram
     private let tupleContext: [String: ConditionValue]
     private let reservedParameters: [String: ConditionValue]
     private let requestContext: [String: ConditionValue]
@@ -24,15 +24,6 @@ struct ConditionEvaluator {
         self.reservedParameters = reservedParameters
         self.requestContext = requestContext
         self.remainingCost = remainingCost
-    }
-
-    /// An evaluator with no parameters, for folding constants at compile time.
-    private init(constantBudget: Int) {
-        program = nil
-        tupleContext = [:]
-        reservedParameters = [:]
-        requestContext = [:]
-        remainingCost = constantBudget
     }
 
     // MARK: - Constant folding
@@ -56,20 +47,22 @@ struct ConditionEvaluator {
 
     /// The value of a parameter-free expression, or nil when it fails.
     static func evaluateConstant(_ expression: CompiledExpression) -> ConditionValue? {
-        var evaluator = ConditionEvaluator(constantBudget: constantFoldingBudget)
-        guard case .value(let value) = evaluator.evaluate(expression), !evaluator.costExceeded else { return nil }
+        let program = ConditionProgram(root: expression, parameterNames: [], parameterTypes: [], parameterIsReserved: [])
+        var evaluator = ConditionEvaluator(
+            program: program, tupleContext: [:], reservedParameters: [:], requestContext: [:], remainingCost: constantFoldingBudget)
+        guard case .value(let value) = evaluator.evaluate(program.rootIndex), !evaluator.costExceeded else { return nil }
         return value
     }
 
     // MARK: - Evaluation
 
-    mutating func evaluate(_ expression: CompiledExpression) -> EvaluationResult {
+    mutating func evaluate(_ index: Int) -> EvaluationResult {
         guard charge(1) else { return .error("cost limit exceeded") }
-        switch expression {
-        case .constant(let value): return .value(value)
+        switch program.instructions[index] {
+        case .constant(let constant): return .value(program.constants[constant])
         case .parameter(let slot): return parameter(slot)
-        case .list(let elements): return list(elements)
-        case .map(let keys, let values): return map(keys: keys, values: values)
+        case .list(let first, let count): return list(first: first, count: count)
+        case .map(let first, let count): return map(first: first, count: count)
         case .not(let operand):
             let result = evaluate(operand)
             guard case .value(let value) = result else { return result }
@@ -87,9 +80,9 @@ struct ConditionEvaluator {
         case .binary(let op, let left, let right):
             return binary(op, evaluate(left), evaluate(right))
         case .select(let target, let field):
-            return Self.strict(evaluate(target)) { ConditionOperations.select($0, field: field) }
+            return Self.strict(evaluate(target)) { ConditionOperations.select($0, field: program.fields[field]) }
         case .has(let target, let field):
-            return Self.strict(evaluate(target)) { ConditionOperations.has($0, field: field) }
+            return Self.strict(evaluate(target)) { ConditionOperations.has($0, field: program.fields[field]) }
         case .index(let target, let key):
             let targetResult = evaluate(target)
             return Self.strict(targetResult, evaluate(key)) { ConditionOperations.index($0, $1) }
@@ -111,7 +104,6 @@ struct ConditionEvaluator {
     /// A parameter from the tuple context, then the request context (`subject` and `agent` from
     /// the reserved parameters only), converted to its declared type.
     private func parameter(_ slot: Int) -> EvaluationResult {
-        guard let program else { return .error("internal: a constant expression has no parameters") }
         let name = program.parameterNames[slot]
         let found: ConditionValue?
         if program.parameterIsReserved[slot] {
@@ -132,7 +124,7 @@ struct ConditionEvaluator {
     // MARK: - Operators
 
     /// `&&` (decisive value false) and `||` (decisive value true), with CEL's absorption.
-    private mutating func logical(_ left: CompiledExpression, _ right: CompiledExpression, decisive: Bool) -> EvaluationResult {
+    private mutating func logical(_ left: Int, _ right: Int, decisive: Bool) -> EvaluationResult {
         let leftResult = booleanOperand(evaluate(left))
         if case .value(.bool(let flag)) = leftResult, flag == decisive { return leftResult }
         let rightResult = booleanOperand(evaluate(right))
@@ -162,24 +154,24 @@ struct ConditionEvaluator {
         }
     }
 
-    private mutating func list(_ elements: [CompiledExpression]) -> EvaluationResult {
+    private mutating func list(first: Int, count: Int) -> EvaluationResult {
         var values: [ConditionValue] = []
-        values.reserveCapacity(elements.count)
+        values.reserveCapacity(count)
         var pending: EvaluationResult?
-        for element in elements {
-            let result = evaluate(element)
+        for position in first..<(first + count) {
+            let result = evaluate(program.operands[position])
             if case .value(let value) = result { values.append(value) }
             pending = Self.accumulate(pending, result)
         }
         return pending ?? .value(.list(values))
     }
 
-    private mutating func map(keys: [CompiledExpression], values: [CompiledExpression]) -> EvaluationResult {
+    private mutating func map(first: Int, count: Int) -> EvaluationResult {
         var members: [String: ConditionValue] = [:]
         var pending: EvaluationResult?
-        for (keyExpression, valueExpression) in zip(keys, values) {
-            let key = evaluate(keyExpression)
-            let value = evaluate(valueExpression)
+        for entry in 0..<count {
+            let key = evaluate(program.operands[first + 2 * entry])
+            let value = evaluate(program.operands[first + 2 * entry + 1])
             pending = Self.accumulate(Self.accumulate(pending, key), value)
             guard case .value(let keyValue) = key, case .value(let member) = value else { continue }
             guard case .string(let name) = keyValue else {
