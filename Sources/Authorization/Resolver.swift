@@ -1,0 +1,219 @@
+/// The three-valued (plus failure) result of resolving part of a check.
+enum Verdict: Sendable, Equatable {
+    case granted
+    case denied
+    /// Undecided for want of these parameters (sorted, unique).
+    case unknown([String])
+    case failed(CheckFailure)
+
+    /// Union: granted if any side is; else unknown (names merged) if any is; else the first failure; else denied.
+    static func union(_ left: Verdict, _ right: Verdict) -> Verdict {
+        switch (left, right) {
+        case (.granted, _), (_, .granted): return .granted
+        case (.unknown(let leftNames), .unknown(let rightNames)): return .unknown(mergeNames(leftNames, rightNames))
+        case (.unknown, _): return left
+        case (_, .unknown): return right
+        case (.failed, _): return left
+        case (_, .failed): return right
+        default: return .denied
+        }
+    }
+
+    /// Intersection: denied if any side is; else unknown (names merged) if any is; else the first failure; else granted.
+    static func intersection(_ left: Verdict, _ right: Verdict) -> Verdict {
+        switch (left, right) {
+        case (.denied, _), (_, .denied): return .denied
+        case (.unknown(let leftNames), .unknown(let rightNames)): return .unknown(mergeNames(leftNames, rightNames))
+        case (.unknown, _): return left
+        case (_, .unknown): return right
+        case (.failed, _): return left
+        case (_, .failed): return right
+        default: return .granted
+        }
+    }
+
+    /// Difference: `base` and not `subtract`.
+    static func difference(_ base: Verdict, _ subtract: Verdict) -> Verdict {
+        intersection(base, subtract.negated)
+    }
+
+    /// Not: swaps granted and denied; unknown and failed stay.
+    var negated: Verdict {
+        switch self {
+        case .granted: return .denied
+        case .denied: return .granted
+        case .unknown, .failed: return self
+        }
+    }
+
+    static func mergeNames(_ left: [String], _ right: [String]) -> [String] {
+        Array(Set(left).union(right)).sorted()
+    }
+}
+
+/// A node of the resolution path, linked to its parent on the call stack (no allocation).
+struct ResolutionFrame {
+    let object: String
+    let typeIndex: Int
+    let relationIndex: Int
+    let parent: UnsafePointer<ResolutionFrame>?
+}
+
+/// One check's resolution state: the inputs and the dispatch budget.
+struct Resolver {
+    let model: AuthorizationModel
+    let tuples: TupleStore
+    let request: CheckRequest
+    let userType: Substring
+    let userIsWildcard: Bool
+    let limits: CheckLimits
+    private(set) var dispatches = 0
+    private(set) var costExceeded = false
+
+    init(model: AuthorizationModel, tuples: TupleStore, request: CheckRequest, userType: Substring, userIsWildcard: Bool, limits: CheckLimits) {
+        self.model = model
+        self.tuples = tuples
+        self.request = request
+        self.userType = userType
+        self.userIsWildcard = userIsWildcard
+        self.limits = limits
+    }
+
+    // MARK: - Relations
+
+    /// Whether the user has relation `relationIndex` on `object` (of type `typeIndex`).
+    mutating func resolve(object: String, typeIndex: Int, relationIndex: Int, depth: Int, parent: UnsafePointer<ResolutionFrame>?) -> Verdict {
+        if costExceeded { return .failed(.costExceeded) }
+        dispatches += 1
+        guard dispatches <= limits.maximumDispatches else {
+            costExceeded = true
+            return .failed(.costExceeded)
+        }
+        guard depth <= limits.maximumDepth else { return .failed(.depthExceeded) }
+        var ancestor = parent
+        while let frame = ancestor {
+            if frame.pointee.relationIndex == relationIndex, frame.pointee.typeIndex == typeIndex, frame.pointee.object == object {
+                return .denied
+            }
+            ancestor = frame.pointee.parent
+        }
+        let frame = ResolutionFrame(object: object, typeIndex: typeIndex, relationIndex: relationIndex, parent: parent)
+        let rewrite = model.types[typeIndex].relations[relationIndex].rewrite
+        return withUnsafePointer(to: frame) { pointer in
+            evaluate(rewrite, frame: pointer, depth: depth)
+        }
+    }
+
+    /// Evaluates a rewrite for the frame's object and relation.
+    private mutating func evaluate(_ rewrite: Rewrite, frame: UnsafePointer<ResolutionFrame>, depth: Int) -> Verdict {
+        switch rewrite {
+        case .direct:
+            return evaluateDirect(frame: frame, depth: depth)
+        case .computed(let relationIndex):
+            return resolve(object: frame.pointee.object, typeIndex: frame.pointee.typeIndex, relationIndex: relationIndex, depth: depth + 1, parent: frame)
+        case .tupleToUserset(let tuplesetIndex, _, let targets):
+            return evaluateTupleToUserset(tuplesetIndex: tuplesetIndex, targets: targets, frame: frame, depth: depth)
+        case .union(let children):
+            var verdict = Verdict.denied
+            for child in children {
+                verdict = Verdict.union(verdict, evaluate(child, frame: frame, depth: depth))
+                if verdict == .granted || costExceeded { break }
+            }
+            return verdict
+        case .intersection(let children):
+            var verdict = Verdict.granted
+            for child in children {
+                verdict = Verdict.intersection(verdict, evaluate(child, frame: frame, depth: depth))
+                if verdict == .denied || costExceeded { break }
+            }
+            return verdict
+        case .difference(let base, let subtract):
+            let baseVerdict = evaluate(base, frame: frame, depth: depth)
+            if baseVerdict == .denied || costExceeded { return baseVerdict }
+            return Verdict.difference(baseVerdict, evaluate(subtract, frame: frame, depth: depth))
+        }
+    }
+
+    // MARK: - Direct tuples
+
+    /// `this`: the user's own tuple, a wildcard tuple for the user's type, and userset tuples
+    /// whose usersets contain the user. Tuples the current type restrictions no longer admit
+    /// (written under an older model) are ignored.
+    private mutating func evaluateDirect(frame: UnsafePointer<ResolutionFrame>, depth: Int) -> Verdict {
+        let type = model.types[frame.pointee.typeIndex]
+        let relation = type.relations[frame.pointee.relationIndex]
+        let object = frame.pointee.object
+        var verdict = Verdict.denied
+        if let tuple = tuples.tuplesByKey[TupleKey(user: request.user, relation: relation.name, object: object)],
+            relation.admits(userType: userType, userRelation: nil, isWildcard: userIsWildcard, condition: tuple.condition?.name)
+        {
+            verdict = conditionVerdict(tuple.condition)
+            if verdict == .granted { return verdict }
+        }
+        if !userIsWildcard, let userTypeIndex = model.typeIndexByName[userType] {
+            let wildcardUser = model.types[userTypeIndex].wildcardUser
+            if let tuple = tuples.tuplesByKey[TupleKey(user: wildcardUser, relation: relation.name, object: object)],
+                relation.admits(userType: userType, userRelation: nil, isWildcard: true, condition: tuple.condition?.name)
+            {
+                verdict = Verdict.union(verdict, conditionVerdict(tuple.condition))
+                if verdict == .granted { return verdict }
+            }
+        }
+        guard let bucket = tuples.buckets[ObjectRelation(object: object, relation: relation.name)] else { return verdict }
+        for entry in bucket.usersets {
+            verdict = Verdict.union(verdict, expandUserset(entry, relation: relation, frame: frame, depth: depth))
+            if verdict == .granted || costExceeded { break }
+        }
+        return verdict
+    }
+
+    /// A userset tuple `object#relation@group:x#member`: its condition and the user's `member` on `group:x`.
+    private mutating func expandUserset(_ entry: TupleBucket.Entry, relation: RelationDefinition, frame: UnsafePointer<ResolutionFrame>, depth: Int) -> Verdict {
+        guard let userRelation = entry.userRelation,
+            relation.admits(userType: Substring(entry.userType), userRelation: Substring(userRelation), isWildcard: false, condition: entry.condition?.name),
+            let targetType = model.typeIndexByName[Substring(entry.userType)],
+            let targetRelation = model.types[targetType].relationIndexByName[userRelation]
+        else { return .denied }
+        let condition = conditionVerdict(entry.condition)
+        if condition == .denied { return .denied }
+        let membership = resolve(object: entry.userObject, typeIndex: targetType, relationIndex: targetRelation, depth: depth + 1, parent: frame)
+        return Verdict.intersection(condition, membership)
+    }
+
+    /// `tupleToUserset`: for each object related by the tupleset relation, the target relation on it.
+    private mutating func evaluateTupleToUserset(tuplesetIndex: Int, targets: [Int], frame: UnsafePointer<ResolutionFrame>, depth: Int) -> Verdict {
+        let tupleset = model.types[frame.pointee.typeIndex].relations[tuplesetIndex]
+        guard let bucket = tuples.buckets[ObjectRelation(object: frame.pointee.object, relation: tupleset.name)] else { return .denied }
+        var verdict = Verdict.denied
+        for entry in bucket.objects {
+            guard tupleset.admits(userType: Substring(entry.userType), userRelation: nil, isWildcard: false, condition: entry.condition?.name),
+                let targetType = model.typeIndexByName[Substring(entry.userType)], targets[targetType] >= 0
+            else { continue }
+            let condition = conditionVerdict(entry.condition)
+            if condition == .denied { continue }
+            let target = resolve(object: entry.userObject, typeIndex: targetType, relationIndex: targets[targetType], depth: depth + 1, parent: frame)
+            verdict = Verdict.union(verdict, Verdict.intersection(condition, target))
+            if verdict == .granted || costExceeded { break }
+        }
+        return verdict
+    }
+
+    // MARK: - Conditions
+
+    /// Granted for an unconditional tuple; otherwise the condition evaluated with the tuple's
+    /// context first, then the reserved parameters, then the request context.
+    private func conditionVerdict(_ condition: TupleCondition?) -> Verdict {
+        guard let condition else { return .granted }
+        guard let definition = model.conditions[condition.name] else { return .denied }
+        let outcome = definition.program.evaluate(
+            tupleContext: condition.context, reservedParameters: request.reservedParameters,
+            requestContext: request.context, costLimit: limits.maximumConditionCost)
+        switch outcome {
+        case .satisfied: return .granted
+        case .unsatisfied: return .denied
+        case .missing(let names): return .unknown(names)
+        case .failed(let message): return .failed(.conditionError(name: definition.name, message: message))
+        case .costExceeded: return .failed(.costExceeded)
+        }
+    }
+}
