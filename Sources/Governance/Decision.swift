@@ -109,6 +109,8 @@ public enum DecisionReason: Sendable, Hashable {
     case contextReservedKey(String)
     /// The request context exceeds its bounds.
     case contextTooLarge
+    /// The checker refused the context (a value it cannot use).
+    case contextInvalid(String)
     /// No authorization model has been written.
     case modelMissing
     /// The resource type or action is not in the model.
@@ -141,6 +143,7 @@ public enum DecisionReason: Sendable, Hashable {
         case .resolutionTooComplex: return "resolution_too_complex"
         case .contextReservedKey: return "context_reserved_key"
         case .contextTooLarge: return "context_too_large"
+        case .contextInvalid: return "context_invalid"
         case .modelMissing: return "model_missing"
         case .unknownRelation: return "unknown_relation"
         case .invalidRequest: return "invalid_request"

@@ -85,6 +85,9 @@ extension GovernanceState {
         case .conditionError(let name, let message)?: reasons.append(.conditionFailed(name: name, message: message))
         case .unknownType(let type)?: reasons.append(.unknownRelation(type: type, relation: request.action))
         case .unknownRelation(let type, let relation)?: reasons.append(.unknownRelation(type: type, relation: relation))
+        case .malformedIdentifier(let identifier)?:
+            reasons.append(.invalidRequest(field: identifier == request.resource ? "resource" : "on_behalf_of"))
+        case .invalidContext(let message)?: reasons.append(.contextInvalid(message))
         case nil:
             reasons.append(outcome.missingParameters.isEmpty ? denial : .missingContext(outcome.missingParameters))
         }

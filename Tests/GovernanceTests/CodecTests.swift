@@ -1,3 +1,4 @@
+import Authorization
 import Testing
 @testable import Governance
 

@@ -1,3 +1,4 @@
+import Authorization
 @testable import Governance
 
 // MARK: - A state with a revision counter
