@@ -135,10 +135,11 @@ struct ByteReader {
         return Int(value)
     }
 
-    mutating func integer(maximum: Int64, _ what: String) throws(CommandDecodingError) -> Int64 {
-        let value = try signed()
-        guard value >= 0, value <= maximum else { throw failure("\(what): \(value) is outside 0...\(maximum)") }
-        return value
+    /// An unsigned number written with `ByteWriter.count`, at most `maximum`.
+    mutating func number(maximum: Int, _ what: String) throws(CommandDecodingError) -> Int {
+        let value = try unsigned()
+        guard value <= UInt64(maximum) else { throw failure("\(what): \(value) exceeds \(maximum)") }
+        return Int(value)
     }
 
     mutating func bool() throws(CommandDecodingError) -> Bool {

@@ -33,8 +33,7 @@ extension CommandResult {
         case 6: return .model(modelID: try reader.string(maximum: id, "model id"))
         case 7:
             let bound = GovernanceLimits.maximumTuplesPerWrite
-            return .tuples(written: Int(try reader.integer(maximum: Int64(bound), "written")),
-                           deleted: Int(try reader.integer(maximum: Int64(bound), "deleted")))
+            return .tuples(written: try reader.number(maximum: bound, "written"), deleted: try reader.number(maximum: bound, "deleted"))
         case 8: return .tokenRevoked(jti: try reader.string(maximum: id, "jti"))
         case 9: return .tokenIssued(try IssuedToken.read(&reader))
         case 10: return .risk(score: try reader.double(), killed: try reader.bool())
@@ -44,7 +43,7 @@ extension CommandResult {
         case 14:
             return .decisionBatch(
                 applied: try reader.bool(),
-                recorded: Int(try reader.integer(maximum: Int64(GovernanceLimits.maximumDecisionsPerBatch), "recorded")))
+                recorded: try reader.number(maximum: GovernanceLimits.maximumDecisionsPerBatch, "recorded"))
         case 15: return .rejected(try Rejection.read(&reader))
         default: throw reader.failure("unknown result tag \(tag)")
         }

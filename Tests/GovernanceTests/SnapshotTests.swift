@@ -65,4 +65,26 @@ struct SnapshotTests {
         #expect(throws: SnapshotError.self) { try GovernanceState.restore(Array("not a snapshot".utf8)) }
         #expect(throws: SnapshotError.self) { try GovernanceState.restore([]) }
     }
+
+    @Test("every command result survives its binary form (the idempotency table in snapshots)")
+    func resultCoding() throws {
+        let agent = Agent(id: "a", name: "A", owner: "o", kind: .agent, scopes: ["x:y"], attributes: ["k": .bool(true)], secretHash: [])
+        let results: [CommandResult] = [
+            .agent(agent), .agentKilled(agent), .deleted(kind: "agent", id: "a"), .user(User(id: "u", attributes: [:], cutAtRevision: 3)),
+            .connection(Connection(id: "c", caller: "a", callee: "b", scopes: ["x:y"], maxTokenTTLSeconds: 5)),
+            .model(modelID: "ab"), .tuples(written: 100, deleted: 3), .tokenRevoked(jti: "j"),
+            .tokenIssued(IssuedToken(jti: "j", subject: "user:u", chain: ["a"], scopes: ["x:y"], expiresAtMilliseconds: 9)),
+            .risk(score: 12.5, killed: true), .settings(.defaults), .apiKey(APIKey(id: "k", name: "n", role: .reader, keyHash: [1])),
+            .signingKey(SigningKey(kid: "n", publicKey: [2], retiredRevision: 4)), .decisionBatch(applied: true, recorded: 1_000),
+            .rejected(.invalidArgument(field: "f", message: "m")), .rejected(.notFound(kind: "agent", id: "a")),
+            .rejected(.alreadyExists(kind: "k", id: "i")), .rejected(.conflict("c")), .rejected(.preconditionFailed("p")),
+        ]
+        for result in results {
+            var writer = ByteWriter()
+            result.write(into: &writer)
+            var reader = ByteReader(writer.bytes)
+            #expect(try CommandResult.read(&reader) == result)
+            #expect(reader.isAtEnd)
+        }
+    }
 }
