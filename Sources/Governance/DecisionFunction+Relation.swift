@@ -46,9 +46,7 @@ extension GovernanceState {
 
     /// `svc` for `agent:svc` or `service:svc`.
     static func serviceID(of subject: String) -> String? {
-        if subject.hasPrefix("agent:") { return String(subject.dropFirst(6)) }
-        if subject.hasPrefix("service:") { return String(subject.dropFirst(8)) }
-        return nil
+        suffix(of: subject, after: "agent:") ?? suffix(of: subject, after: "service:")
     }
 
     // MARK: - Relation
@@ -69,8 +67,9 @@ extension GovernanceState {
             context: request.context, reservedParameters: reserved)
         let outcome = Checker.check(check, model: model, tuples: tuples)
         Self.appendReasons(outcome, request: request, denial: .relationNotFound, &reasons)
+        guard reasons.isEmpty, modelNamesAgents else { return }
         let agentUser = "agent:" + agent.id
-        guard reasons.isEmpty, modelNamesAgents, subject.checkUser != agentUser else { return }
+        guard subject.checkUser != agentUser else { return }
         check.user = agentUser
         let agentOutcome = Checker.check(check, model: model, tuples: tuples)
         Self.appendReasons(agentOutcome, request: request, denial: .agentRelationNotFound, &reasons)

@@ -52,10 +52,11 @@ extension GovernanceState {
     /// Checks the action, resource and context; returns the resource's type when well formed.
     private func checkShape(_ request: DecisionRequest, _ reasons: inout [DecisionReason]) -> Substring? {
         if !Validation.isIdentifier(request.action) { reasons.append(.invalidRequest(field: "action")) }
-        let resourceType = Validation.isTypedObject(request.resource) ? Scope.type(ofResource: request.resource) : nil
+        let resourceType = Validation.typeOfTypedObject(request.resource)
         if resourceType == nil { reasons.append(.invalidRequest(field: "resource")) }
         if !request.context.isEmpty {
-            for key in [DecisionFunction.subjectParameter, DecisionFunction.agentParameter] where request.context[key] != nil {
+            for key in request.context.keys
+            where key == DecisionFunction.subjectParameter || key == DecisionFunction.agentParameter {
                 reasons.append(.contextReservedKey(key))
             }
             if request.context.count > GovernanceLimits.maximumContextEntries
@@ -90,20 +91,22 @@ extension GovernanceState {
     ) {
         if let problem = Self.chainProblem(token.chain) { reasons.append(.chainInvalid(problem)) }
         if nowMilliseconds >= token.expiresAtMilliseconds { reasons.append(.tokenExpired) }
-        if revokedTokens[token.jti] != nil { reasons.append(.tokenRevoked) }
+        if !revokedTokens.isEmpty, revokedTokens[token.jti] != nil { reasons.append(.tokenRevoked) }
         for member in token.chain {
-            guard let agent = agents[member] else {
+            // Read the two fields in place: copying the whole agent costs retains on a hot path.
+            guard let index = agents.index(forKey: member) else {
                 reasons.append(.chainMemberUnknown(member))
                 continue
             }
+            let status = agents.values[index].status
             if member != acting {
-                if agent.status == .killed { reasons.append(.chainMemberKilled(member)) }
-                if agent.status == .suspended { reasons.append(.chainMemberSuspended(member)) }
+                if status == .killed { reasons.append(.chainMemberKilled(member)) }
+                if status == .suspended { reasons.append(.chainMemberSuspended(member)) }
             }
-            if token.issuedAtRevision < agent.validAfter { reasons.append(.tokenPredatesReinstatement(member)) }
+            if token.issuedAtRevision < agents.values[index].validAfter { reasons.append(.tokenPredatesReinstatement(member)) }
         }
-        if let userID = Self.userID(of: token.subject), let user = users[userID],
-            user.cutAtRevision != nil || token.issuedAtRevision < user.delegationValidAfter
+        if let userID = Self.userID(of: token.subject), let index = users.index(forKey: userID),
+            users.values[index].cutAtRevision != nil || token.issuedAtRevision < users.values[index].delegationValidAfter
         {
             reasons.append(.subjectCut(token.subject))
         }
@@ -121,7 +124,18 @@ extension GovernanceState {
 
     /// `anne` for `user:anne`, nil for any other subject.
     static func userID(of subject: String) -> String? {
-        guard subject.hasPrefix("user:") else { return nil }
-        return String(subject.dropFirst(5))
+        suffix(of: subject, after: "user:")
+    }
+
+    /// The part of `text` after `prefix`, compared and cut on UTF-8 (O(1) indexing).
+    static func suffix(of text: String, after prefix: StaticString) -> String? {
+        let prefixCount = prefix.utf8CodeUnitCount
+        let matches = text.utf8.withContiguousStorageIfAvailable { bytes in
+            guard bytes.count >= prefixCount else { return false }
+            for index in 0..<prefixCount where bytes[index] != prefix.utf8Start[index] { return false }
+            return true
+        } ?? text.utf8.starts(with: UnsafeBufferPointer(start: prefix.utf8Start, count: prefixCount))
+        guard matches else { return nil }
+        return String(text[text.utf8.index(text.utf8.startIndex, offsetBy: prefixCount)...])
     }
 }

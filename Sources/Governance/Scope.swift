@@ -18,26 +18,31 @@ public enum Scope {
         return partIsValid(Substring(type).utf8) && (relation.elementsEqual("*".utf8) || partIsValid(Substring(relation).utf8))
     }
 
-    /// Whether `scopes` grant `relation` on objects of `type`.
+    /// Whether `scopes` grant `relation` on objects of `type`. Compares UTF-8 bytes in place:
+    /// this runs twice on every decision.
     public static func grants(_ scopes: [String], type: Substring, relation: String) -> Bool {
-        for scope in scopes where covers(scope, type: type, relation: relation) { return true }
-        return false
+        var type = type, relation = relation
+        return type.withUTF8 { typeBytes in
+            relation.withUTF8 { relationBytes in
+                scopes.contains { scope in
+                    scope.utf8.withContiguousStorageIfAvailable { covers($0, type: typeBytes, relation: relationBytes) }
+                        ?? Array(scope.utf8).withUnsafeBufferPointer { covers($0, type: typeBytes, relation: relationBytes) }
+                }
+            }
+        }
     }
 
-    /// Whether one scope covers `relation` on `type`, without allocating.
+    /// Whether one scope (`type:relation` or `type:*`) covers `relation` on `type`.
     @inline(__always)
-    static func covers(_ scope: String, type: Substring, relation: String) -> Bool {
-        var scopeBytes = scope.utf8.makeIterator()
-        for byte in type.utf8 {
-            guard scopeBytes.next() == byte else { return false }
-        }
-        guard scopeBytes.next() == UInt8(ascii: ":") else { return false }
-        var rest = scopeBytes
-        if rest.next() == UInt8(ascii: "*"), rest.next() == nil { return true }
-        for byte in relation.utf8 {
-            guard scopeBytes.next() == byte else { return false }
-        }
-        return scopeBytes.next() == nil
+    static func covers(_ scope: UnsafeBufferPointer<UInt8>, type: UnsafeBufferPointer<UInt8>, relation: UnsafeBufferPointer<UInt8>) -> Bool {
+        let typeCount = type.count
+        guard scope.count >= typeCount + 2, scope[typeCount] == UInt8(ascii: ":") else { return false }
+        for index in 0..<typeCount where scope[index] != type[index] { return false }
+        let rest = scope.count - typeCount - 1
+        if rest == 1 && scope[typeCount + 1] == UInt8(ascii: "*") { return true }
+        guard rest == relation.count else { return false }
+        for index in 0..<rest where scope[typeCount + 1 + index] != relation[index] { return false }
+        return true
     }
 
     /// Whether `scopes` grant the whole of `scope` (a `type:*` scope needs a `type:*` grant).
@@ -55,11 +60,5 @@ public enum Scope {
         for scope in left where grants(right, scope: scope) { result.insert(scope) }
         for scope in right where grants(left, scope: scope) { result.insert(scope) }
         return result.sorted()
-    }
-
-    /// The resource's type: `invoice` for `invoice:2026-17`, nil without a `:`.
-    public static func type(ofResource resource: String) -> Substring? {
-        guard let colon = resource.firstIndex(of: ":") else { return nil }
-        return resource[..<colon]
     }
 }

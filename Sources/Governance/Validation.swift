@@ -5,10 +5,9 @@ import Authorization
 /// Apply-time checks. Each throws `Rejection.invalidArgument(field, …)`; every bound here is at
 /// least as strict as the decoder's, so whatever is stored survives a snapshot round trip.
 enum Validation {
-    /// Whether `byte` may appear in an id: `[A-Za-z0-9._:@-]`.
-    @inline(__always)
-    static func isIdentifierByte(_ byte: UInt8) -> Bool {
-        switch byte {
+    /// `identifierBytes[b]` is whether byte `b` may appear in an id: `[A-Za-z0-9._:@-]`.
+    static let identifierBytes: [Bool] = (0..<256).map { value in
+        switch UInt8(value) {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"),
             UInt8(ascii: ":"), UInt8(ascii: "@"), UInt8(ascii: "-"):
@@ -18,11 +17,23 @@ enum Validation {
         }
     }
 
-    /// Whether `value` is an id per API.md.
+    /// Whether `byte` may appear in an id.
+    @inline(__always)
+    static func isIdentifierByte(_ byte: UInt8) -> Bool { identifierBytes[Int(byte)] }
+
+    /// Whether `value` is an id per API.md (scans the UTF-8 in place: this runs on every decision).
     static func isIdentifier(_ value: String) -> Bool {
-        let utf8 = value.utf8
-        guard !utf8.isEmpty, utf8.count <= GovernanceLimits.maximumIdentifierBytes else { return false }
-        return utf8.allSatisfy(isIdentifierByte)
+        value.utf8.withContiguousStorageIfAvailable { isIdentifier($0, allowingColon: true) }
+            ?? Array(value.utf8).withUnsafeBufferPointer { isIdentifier($0, allowingColon: true) }
+    }
+
+    @inline(__always)
+    static func isIdentifier(_ bytes: UnsafeBufferPointer<UInt8>, allowingColon: Bool) -> Bool {
+        guard !bytes.isEmpty, bytes.count <= GovernanceLimits.maximumIdentifierBytes else { return false }
+        return identifierBytes.withUnsafeBufferPointer { table in
+            for byte in bytes where !table[Int(byte)] || (!allowingColon && byte == UInt8(ascii: ":")) { return false }
+            return true
+        }
     }
 
     static func identifier(_ value: String, _ field: String) throws(Rejection) {
@@ -45,13 +56,26 @@ enum Validation {
         }
     }
 
-    /// `type:id` (optionally `#relation` when `allowUserset`), each part an id without `:`.
-    static func isTypedObject(_ value: String) -> Bool {
-        guard value.utf8.count <= GovernanceLimits.maximumTupleFieldBytes else { return false }
-        guard let colon = value.utf8.firstIndex(of: UInt8(ascii: ":")) else { return false }
-        let type = value.utf8[..<colon], id = value.utf8[value.utf8.index(after: colon)...]
-        guard !type.isEmpty, !id.isEmpty, id.count <= GovernanceLimits.maximumIdentifierBytes else { return false }
-        return type.allSatisfy { isIdentifierByte($0) && $0 != UInt8(ascii: ":") } && id.allSatisfy(isIdentifierByte)
+    /// `type:id`: a type without `:`, then `:`, then an id (which may hold `:` and, for usersets
+    /// in records, is still bounded by the tuple field size).
+    static func isTypedObject(_ value: String) -> Bool { typeOfTypedObject(value) != nil }
+
+    /// The type part of `value` when it is a well-formed `type:id`, else nil.
+    static func typeOfTypedObject(_ value: String) -> Substring? {
+        let colon = value.utf8.withContiguousStorageIfAvailable(typedObjectColon)
+            ?? Array(value.utf8).withUnsafeBufferPointer(typedObjectColon)
+        guard let colon else { return nil }
+        return value[..<value.utf8.index(value.utf8.startIndex, offsetBy: colon)]
+    }
+
+    /// The offset of the `:` of a well-formed `type:id`, else nil.
+    static func typedObjectColon(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard bytes.count <= GovernanceLimits.maximumTupleFieldBytes, let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else {
+            return nil
+        }
+        let valid = isIdentifier(UnsafeBufferPointer(rebasing: bytes[..<colon]), allowingColon: false)
+            && isIdentifier(UnsafeBufferPointer(rebasing: bytes[(colon + 1)...]), allowingColon: true)
+        return valid ? colon : nil
     }
 
     static func typedObject(_ value: String, _ field: String) throws(Rejection) {
