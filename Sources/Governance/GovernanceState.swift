@@ -94,10 +94,10 @@ extension GovernanceState {
         appliedRevision = revision
         let context = ApplyContext(revision: revision, timestampMilliseconds: payload.timestampMilliseconds, actor: payload.actor)
         var effects = ApplyEffects()
-        if let key = payload.idempotencyKey, !Validation.isIdentifier(key) {
-            let error = Rejection.invalidArgument(field: "idempotency_key", message: "must match [A-Za-z0-9._:@-]{1,128}")
+        if let field = Self.malformedEnvelopeField(payload) {
+            let error = Rejection.invalidArgument(field: field, message: "must match [A-Za-z0-9._:@-]{1,128}")
             effects.record("rejected", subject: payload.command.auditSubject, detail: [
-                "command": payload.command.name, "code": error.code, "field": "idempotency_key", "message": error.message,
+                "command": payload.command.name, "code": error.code, "field": field, "message": error.message,
             ])
             return finish(context, result: .rejected(error), effects: effects, replayed: false)
         }
@@ -124,6 +124,15 @@ extension GovernanceState {
         }
         sweepExpiredTokensIfDue(context)
         return finish(context, result: result, effects: effects, replayed: false)
+    }
+
+    /// The envelope field that is not a well-formed id (idempotency key, actor id), if any.
+    private static func malformedEnvelopeField(_ payload: LogEntryPayload) -> String? {
+        if let key = payload.idempotencyKey, !Validation.isIdentifier(key) { return "idempotency_key" }
+        switch payload.actor {
+        case .apiKey(let id, _), .agent(let id), .enforcer(let id): return Validation.isIdentifier(id) ? nil : "actor"
+        case .policy, .system: return nil
+        }
     }
 
     /// Chains the audit drafts and orders the feed (revocations first, otherwise stable).

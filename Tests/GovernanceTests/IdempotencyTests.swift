@@ -39,10 +39,11 @@ struct IdempotencyTests {
         #expect(!retry.replayed && harness.state.agents["bot"]?.status == .killed)
     }
 
-    @Test("a malformed idempotency key is a rejection")
+    @Test("a malformed idempotency key or actor id is a rejection")
     func malformedKey() {
         var harness = Harness()
         #expect(rejectedField(harness.result(.killUser(id: "anne", reason: ""), idempotencyKey: "")) == "idempotency_key")
+        #expect(rejectedField(harness.apply(.killUser(id: "anne", reason: ""), actor: .agent(String(repeating: "x", count: 200))).result) == "actor")
         #expect(harness.state.users.isEmpty)
     }
 
