@@ -24,9 +24,8 @@ extension GovernanceState {
             throw .invalidArgument(field: "scopes", message: "'\(scope)' is not granted along the chain")
         }
         let now = context.timestampMilliseconds
-        guard proposed.expiresAtMilliseconds > now,
-            proposed.expiresAtMilliseconds - now <= settings.tokenTTLSeconds * 1_000
-        else {
+        let (lifetime, overflow) = proposed.expiresAtMilliseconds.subtractingReportingOverflow(now)
+        guard proposed.expiresAtMilliseconds > now, !overflow, lifetime <= settings.tokenTTLSeconds * 1_000 else {
             throw .invalidArgument(field: "expires_at", message: "must be in the future and within token_ttl_seconds")
         }
         guard issuedTokens[proposed.jti] == nil, revokedTokens[proposed.jti] == nil else {

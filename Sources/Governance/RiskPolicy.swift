@@ -19,7 +19,7 @@ public enum RiskPolicy {
     public static func decayed(
         score: Double, updatedAtMilliseconds updatedAt: Int64, nowMilliseconds now: Int64, decayPerHour: Double
     ) -> Double {
-        let elapsedMilliseconds = now > updatedAt ? Double(now - updatedAt) : 0
+        let elapsedMilliseconds = now > updatedAt ? Double(now) - Double(updatedAt) : 0
         return max(0, score - decayPerHour * elapsedMilliseconds / millisecondsPerHour)
     }
 

@@ -136,4 +136,23 @@ struct RegistryTests {
         #expect(harness.state.users["anne"]?.attributes == ["on_duty": .bool(true)])
         #expect(rejectedField(harness.result(.setUserAttributes(userID: "bad id", attributes: [:]))) == "id")
     }
+
+    @Test("extreme leader timestamps and expiries never trap apply or decide")
+    func extremeTimes() {
+        var harness = Harness()
+        for now in [Int64.min, -1, 0, Int64.max] {
+            harness.nowMilliseconds = now
+            harness.register("bot-\(harness.revision)")
+            let id = "bot-\(harness.revision - 1)"
+            harness.apply(.riskSignal(RiskSignal(agent: id, type: "t", severity: 100, source: "s")))
+            harness.apply(.tokenIssued(IssuedToken(jti: "j\(harness.revision)", subject: "user:anne", chain: [id], scopes: ["invoice:read"],
+                                                   expiresAtMilliseconds: now == Int64.min ? Int64.max : Int64.min)))
+            harness.apply(.revokeToken(jti: "j", expiresAtMilliseconds: Int64.max))
+            harness.apply(.createConnection(Connection(id: "c\(harness.revision)", caller: id, callee: id, scopes: ["a:b"],
+                                                       maxTokenTTLSeconds: Int64.max, expiresAtMilliseconds: Int64.min)))
+            _ = harness.state.decide(DecisionRequest(agent: id, action: "read", resource: "invoice:1"), nowMilliseconds: now)
+        }
+        #expect(harness.state.agents.values.allSatisfy { $0.status == .killed })
+        #expect(harness.state.issuedTokens.isEmpty)
+    }
 }
