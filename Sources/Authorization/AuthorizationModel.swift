@@ -11,9 +11,11 @@ public struct AuthorizationModel: Sendable, Equatable {
     /// The types in declaration order.
     let types: [TypeDefinition]
     /// Type name to index in `types`.
-    let typeIndexByName: [Substring: Int]
+    let typeIndexByName: [String: Int]
     /// Declared conditions by name.
     let conditions: [String: ConditionDefinition]
+    /// The compiled programs of `conditions` by name: what the checker looks up per conditional tuple.
+    let conditionPrograms: [String: ConditionProgram]
     /// The canonical JSON text of the accepted model.
     public let canonicalJSON: [UInt8]
 
@@ -59,7 +61,7 @@ public struct AuthorizationModel: Sendable, Equatable {
     // MARK: - Internal lookups
 
     func typeDefinition(named name: String) -> TypeDefinition? {
-        guard let index = typeIndexByName[Substring(name)] else { return nil }
+        guard let index = typeIndexByName[name] else { return nil }
         return types[index]
     }
 }
@@ -114,20 +116,74 @@ public struct DirectlyRelatedUserType: Sendable, Hashable, CustomStringConvertib
 
 // MARK: - Compiled definitions
 
-/// A type with its relations, numbered for the checker.
-struct TypeDefinition: Sendable {
+/// A type with its relations, numbered for the checker. A class so the checker's hot path
+/// passes one reference instead of copying (and retaining) every field.
+final class TypeDefinition: Sendable {
     let name: String
     /// `name:*`, kept so checking a wildcard needs no string building.
     let wildcardUser: String
     let relations: [RelationDefinition]
     let relationIndexByName: [String: Int]
+
+    init(name: String, wildcardUser: String, relations: [RelationDefinition], relationIndexByName: [String: Int]) {
+        self.name = name
+        self.wildcardUser = wildcardUser
+        self.relations = relations
+        self.relationIndexByName = relationIndexByName
+    }
 }
 
-/// One relation: its rewrite and the user types it accepts directly.
-struct RelationDefinition: Sendable {
+/// One relation: its rewrite and the user types it accepts directly (a class for the same reason).
+final class RelationDefinition: Sendable {
     let name: String
     let rewrite: Rewrite
     let directlyRelatedUserTypes: [DirectlyRelatedUserType]
+    /// By type index: whether some restriction admits plain `type:id` users of that type.
+    let admitsPlainUsersOfType: [Bool]
+    /// By type index: whether some restriction admits the wildcard `type:*`.
+    let admitsWildcardOfType: [Bool]
+    /// Whether some restriction admits usersets (`group#member`).
+    let admitsUsersets: Bool
+    /// By restriction: the index of its type, and for a userset the index of its relation on that type.
+    let restrictionTargets: [(typeIndex: Int, relationIndex: Int)]
+
+    init(name: String, rewrite: Rewrite, directlyRelatedUserTypes: [DirectlyRelatedUserType], types: [RawType], typeIndexByName: [String: Int]) {
+        self.name = name
+        self.rewrite = rewrite
+        self.directlyRelatedUserTypes = directlyRelatedUserTypes
+        var plain = Array(repeating: false, count: typeIndexByName.count)
+        var wildcard = plain
+        for restriction in directlyRelatedUserTypes where restriction.relation == nil {
+            guard let typeIndex = typeIndexByName[restriction.type] else { continue }
+            if restriction.isWildcard { wildcard[typeIndex] = true } else { plain[typeIndex] = true }
+        }
+        admitsPlainUsersOfType = plain
+        admitsWildcardOfType = wildcard
+        admitsUsersets = directlyRelatedUserTypes.contains { $0.relation != nil }
+        restrictionTargets = directlyRelatedUserTypes.map { restriction in
+            let typeIndex = typeIndexByName[restriction.type] ?? -1
+            guard typeIndex >= 0, let relation = restriction.relation else { return (typeIndex, -1) }
+            return (typeIndex, types[typeIndex].relations.firstIndex { $0.name == relation } ?? -1)
+        }
+    }
+
+    /// The type index of a plain object user (`folder:x`) this relation admits with `condition`.
+    func admittedObjectTypeIndex(userType: String, condition: String?) -> Int? {
+        for (position, restriction) in directlyRelatedUserTypes.enumerated()
+        where restriction.relation == nil && !restriction.isWildcard && restriction.condition == condition && restriction.type == userType {
+            return restrictionTargets[position].typeIndex
+        }
+        return nil
+    }
+
+    /// The (type, relation) indexes of a userset user (`group:x#member`) this relation admits with `condition`.
+    func admittedUsersetTarget(userType: String, userRelation: String, condition: String?) -> (typeIndex: Int, relationIndex: Int)? {
+        for (position, restriction) in directlyRelatedUserTypes.enumerated()
+        where restriction.relation == userRelation && restriction.condition == condition && restriction.type == userType {
+            return restrictionTargets[position]
+        }
+        return nil
+    }
 
     /// Whether a tuple with this user shape and condition satisfies a type restriction.
     func admits(userType: Substring, userRelation: Substring?, isWildcard: Bool, condition: String?) -> Bool {

@@ -100,9 +100,7 @@ public struct Checker {
         case .rejected(let failure):
             return CheckOutcome(allowed: false, failure: failure)
         case .ready(let start):
-            var resolver = Resolver(
-                model: model, tuples: tuples, request: request, userType: start.userType,
-                userIsWildcard: start.userIsWildcard, limits: limits)
+            var resolver = Resolver(model: model, tuples: tuples, request: request, start: start, limits: limits)
             let verdict = resolver.resolve(object: request.object, typeIndex: start.typeIndex, relationIndex: start.relationIndex, depth: 1, parent: nil)
             if resolver.costExceeded { return CheckOutcome(allowed: false, failure: .costExceeded) }
             switch verdict {
@@ -119,6 +117,7 @@ public struct Checker {
         let typeIndex: Int
         let relationIndex: Int
         let userType: Substring
+        let userTypeIndex: Int
         let userIsWildcard: Bool
     }
 
@@ -136,29 +135,33 @@ public struct Checker {
         guard let user = ParsedUser.parse(request.user), user.relation == nil else {
             return .rejected(.malformedIdentifier(String(request.user.prefix(64))))
         }
-        guard let typeIndex = model.typeIndexByName[object.type] else { return .rejected(.unknownType(String(object.type))) }
-        guard model.typeIndexByName[user.type] != nil else { return .rejected(.unknownType(String(user.type))) }
+        guard let typeIndex = model.typeIndexByName[String(object.type)] else { return .rejected(.unknownType(String(object.type))) }
+        guard let userTypeIndex = model.typeIndexByName[String(user.type)] else { return .rejected(.unknownType(String(user.type))) }
         let type = model.types[typeIndex]
         guard let relationIndex = type.relationIndexByName[request.relation] else {
             return .rejected(.unknownRelation(type: type.name, relation: String(request.relation.prefix(64))))
         }
         if let problem = contextProblem(request) { return .rejected(.invalidContext(problem)) }
-        return .ready(Start(typeIndex: typeIndex, relationIndex: relationIndex, userType: user.type, userIsWildcard: user.isWildcard))
+        return .ready(Start(
+            typeIndex: typeIndex, relationIndex: relationIndex, userType: user.type, userTypeIndex: userTypeIndex, userIsWildcard: user.isWildcard))
     }
 
+    /// The request context comes from callers, so it is bounded and may not set reserved
+    /// parameters; the reserved parameters come from Governance's replicated state (already
+    /// bounded there), so only their names are checked.
     private static func contextProblem(_ request: CheckRequest) -> String? {
         if !request.context.isEmpty {
-            for name in ConditionDefinition.reservedParameterNames where request.context[name] != nil {
+            for name in reservedParameterNames where request.context[name] != nil {
                 return "the request context must not set the reserved parameter '\(name)'"
             }
             if let problem = ConditionContextLimits.violation(in: request.context) { return "the request context " + problem }
         }
-        if !request.reservedParameters.isEmpty {
-            for name in request.reservedParameters.keys where !ConditionDefinition.reservedParameterNames.contains(name) {
-                return "'\(name.prefix(64))' is not a reserved parameter (subject, agent)"
-            }
-            if let problem = ConditionContextLimits.violation(in: request.reservedParameters) { return "the reserved parameters " + problem }
+        for name in request.reservedParameters.keys where !reservedParameterNames.contains(name) {
+            return "'\(name.prefix(64))' is not a reserved parameter (subject, agent)"
         }
         return nil
     }
+
+    /// `subject` and `agent`, as an array: two string comparisons beat a set lookup here.
+    private static let reservedParameterNames = ["subject", "agent"]
 }

@@ -6,9 +6,8 @@
 /// and otherwise an error operand makes it an error (the left one first); both operands of
 /// strict operators are evaluated so the outcome does not depend on evaluation order.
 struct ConditionEvaluator {
-    private let parameterNames: [String]
-    private let parameterTypes: [ConditionType]
-    private let parameterIsReserved: [Bool]
+    /// The program being evaluated; nil when folding constants (which have no parameters).
+    private let program: ConditionProgram?
     private let tupleContext: [String: ConditionValue]
     private let reservedParameters: [String: ConditionValue]
     private let requestContext: [String: ConditionValue]
@@ -20,9 +19,7 @@ struct ConditionEvaluator {
         program: ConditionProgram, tupleContext: [String: ConditionValue], reservedParameters: [String: ConditionValue],
         requestContext: [String: ConditionValue], remainingCost: Int
     ) {
-        parameterNames = program.parameterNames
-        parameterTypes = program.parameterTypes
-        parameterIsReserved = program.parameterIsReserved
+        self.program = program
         self.tupleContext = tupleContext
         self.reservedParameters = reservedParameters
         self.requestContext = requestContext
@@ -31,9 +28,7 @@ struct ConditionEvaluator {
 
     /// An evaluator with no parameters, for folding constants at compile time.
     private init(constantBudget: Int) {
-        parameterNames = []
-        parameterTypes = []
-        parameterIsReserved = []
+        program = nil
         tupleContext = [:]
         reservedParameters = [:]
         requestContext = [:]
@@ -116,13 +111,15 @@ struct ConditionEvaluator {
     /// A parameter from the tuple context, then the reserved parameters, then the request
     /// context, converted to its declared type.
     private func parameter(_ slot: Int) -> EvaluationResult {
-        let name = parameterNames[slot]
-        var found = tupleContext[name]
-        if found == nil, parameterIsReserved[slot] { found = reservedParameters[name] }
-        if found == nil { found = requestContext[name] }
+        guard let program else { return .error("internal: a constant expression has no parameters") }
+        let name = program.parameterNames[slot]
+        var found = tupleContext.isEmpty ? nil : tupleContext[name]
+        if found == nil, program.parameterIsReserved[slot] { found = reservedParameters[name] }
+        if found == nil, !requestContext.isEmpty { found = requestContext[name] }
         guard let raw = found else { return .unknown([name]) }
-        guard let value = raw.coerced(to: parameterTypes[slot]) else {
-            return .error("parameter '\(name)' must be \(parameterTypes[slot]), found \(raw.briefDescription)")
+        let type = program.parameterTypes[slot]
+        guard let value = raw.coerced(to: type) else {
+            return .error("parameter '\(name)' must be \(type), found \(raw.briefDescription)")
         }
         return .value(value)
     }
@@ -132,9 +129,9 @@ struct ConditionEvaluator {
     /// `&&` (decisive value false) and `||` (decisive value true), with CEL's absorption.
     private mutating func logical(_ left: CompiledExpression, _ right: CompiledExpression, decisive: Bool) -> EvaluationResult {
         let leftResult = booleanOperand(evaluate(left))
-        if leftResult == .value(.bool(decisive)) { return leftResult }
+        if case .value(.bool(let flag)) = leftResult, flag == decisive { return leftResult }
         let rightResult = booleanOperand(evaluate(right))
-        if rightResult == .value(.bool(decisive)) { return rightResult }
+        if case .value(.bool(let flag)) = rightResult, flag == decisive { return rightResult }
         if case .value = leftResult, case .value = rightResult { return .value(.bool(!decisive)) }
         return Self.undecided(leftResult, rightResult) ?? .value(.bool(!decisive))
     }

@@ -1,6 +1,7 @@
 /// A condition compiled at model-write time: type-checked, constant-folded, with parameters
 /// resolved to slots. Evaluating it allocates nothing unless the expression builds values.
-struct ConditionProgram: Sendable {
+/// A class, so an evaluation holds one reference rather than copying every field.
+final class ConditionProgram: Sendable {
     /// The root expression, of static type `bool` (or `dyn`, checked when evaluated).
     let root: CompiledExpression
     /// Parameter names by slot, in the order the expression first uses them.
@@ -9,6 +10,13 @@ struct ConditionProgram: Sendable {
     let parameterTypes: [ConditionType]
     /// Whether the parameter in a slot is reserved (`subject`, `agent`).
     let parameterIsReserved: [Bool]
+
+    init(root: CompiledExpression, parameterNames: [String], parameterTypes: [ConditionType], parameterIsReserved: [Bool]) {
+        self.root = root
+        self.parameterNames = parameterNames
+        self.parameterTypes = parameterTypes
+        self.parameterIsReserved = parameterIsReserved
+    }
 
     /// Parses and type-checks `expression`; the result must be a `bool`.
     static func compile(expression: String, parameters: [String: ConditionType]) throws(ConditionCompileError) -> ConditionProgram {

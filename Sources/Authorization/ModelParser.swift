@@ -51,6 +51,7 @@ enum ModelParser {
             types: types,
             typeIndexByName: resolver.typeIndexByName,
             conditions: conditions,
+            conditionPrograms: conditions.mapValues(\.program),
             canonicalJSON: JSONWriter().bytes(json)
         )
     }

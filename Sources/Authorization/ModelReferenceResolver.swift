@@ -3,13 +3,13 @@
 struct ReferenceResolver {
     let rawTypes: [RawType]
     let conditions: [String: ConditionDefinition]
-    let typeIndexByName: [Substring: Int]
+    let typeIndexByName: [String: Int]
 
     init(rawTypes: [RawType], conditions: [String: ConditionDefinition]) {
         self.rawTypes = rawTypes
         self.conditions = conditions
-        var indexes: [Substring: Int] = [:]
-        for (index, rawType) in rawTypes.enumerated() { indexes[Substring(rawType.name)] = index }
+        var indexes: [String: Int] = [:]
+        for (index, rawType) in rawTypes.enumerated() { indexes[rawType.name] = index }
         typeIndexByName = indexes
     }
 
@@ -24,7 +24,8 @@ struct ReferenceResolver {
             for (relationIndex, relation) in rawType.relations.enumerated() {
                 let rewrite = try compile(relation.rewrite, typeIndex: typeIndex, relation: relation)
                 relations.append(RelationDefinition(
-                    name: relation.name, rewrite: rewrite, directlyRelatedUserTypes: relation.directTypes.map(\.0)))
+                    name: relation.name, rewrite: rewrite, directlyRelatedUserTypes: relation.directTypes.map(\.0),
+                    types: rawTypes, typeIndexByName: typeIndexByName))
                 relationIndexByName[relation.name] = relationIndex
             }
             types.append(TypeDefinition(
@@ -41,7 +42,7 @@ struct ReferenceResolver {
             throw ModelValidationError(path: path, message: "relation '\(relation.name)' lists directly related user types but its rewrite has no `this`")
         }
         for (restriction, path) in relation.directTypes {
-            guard let targetIndex = typeIndexByName[Substring(restriction.type)] else {
+            guard let targetIndex = typeIndexByName[restriction.type] else {
                 throw ModelValidationError(path: path + ".type", message: "type '\(restriction.type)' is not defined")
             }
             if let targetRelation = restriction.relation,
@@ -105,7 +106,7 @@ struct ReferenceResolver {
         }
         var targetRelationIndexByType = Array(repeating: -1, count: rawTypes.count)
         for (restriction, _) in tuplesetRelation.directTypes {
-            guard let targetType = typeIndexByName[Substring(restriction.type)] else { continue }
+            guard let targetType = typeIndexByName[restriction.type] else { continue }
             targetRelationIndexByType[targetType] = relationIndex(computed, inType: targetType) ?? -1
         }
         guard targetRelationIndexByType.contains(where: { $0 >= 0 }) else {
@@ -131,7 +132,7 @@ struct ReferenceResolver {
 /// intersection if all are, and a difference if its base is.
 struct ReachabilityAnalysis {
     let types: [TypeDefinition]
-    let typeIndexByName: [Substring: Int]
+    let typeIndexByName: [String: Int]
     let rawTypes: [RawType]
 
     func verify() throws(ModelValidationError) {
@@ -164,7 +165,7 @@ struct ReachabilityAnalysis {
         case .direct:
             return relation.directlyRelatedUserTypes.contains { restriction in
                 guard let userRelation = restriction.relation else { return true }
-                guard let userType = typeIndexByName[Substring(restriction.type)],
+                guard let userType = typeIndexByName[restriction.type],
                     let userRelationIndex = types[userType].relationIndexByName[userRelation]
                 else { return false }
                 return grantable[userType][userRelationIndex]

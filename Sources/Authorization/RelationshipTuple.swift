@@ -98,40 +98,44 @@ struct ParsedUser {
     /// Longest user or object string accepted.
     static let maximumLength = 512
 
-    /// Parses `type:id`, `type:*` or `type:id#relation`; nil when malformed.
+    /// Parses `type:id`, `type:*` or `type:id#relation`; nil when malformed. One pass over the
+    /// bytes: the check path parses two of these per request.
     static func parse(_ text: String) -> ParsedUser? {
         let utf8 = text.utf8
         guard !utf8.isEmpty, utf8.count <= maximumLength else { return nil }
-        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")) else { return nil }
-        let hash = utf8.firstIndex(of: UInt8(ascii: "#"))
-        let idEnd = hash ?? utf8.endIndex
-        guard colon < idEnd else { return nil }
-        let type = text[text.startIndex..<colon]
-        let id = text[text.index(after: colon)..<idEnd]
-        var relation: Substring?
-        if let hash { relation = text[text.index(after: hash)...] }
-        guard isValidName(type), isValidIdentifier(id) else { return nil }
-        if let relation {
-            guard isValidName(relation), id != "*" else { return nil }
+        var colon: String.Index?
+        var hash: String.Index?
+        var index = utf8.startIndex
+        while index != utf8.endIndex {
+            let byte = utf8[index]
+            if byte <= 0x20 || byte == 0x7F { return nil }
+            if colon == nil {
+                if byte == UInt8(ascii: ":") { colon = index } else if byte == UInt8(ascii: "#") || byte == UInt8(ascii: "@") { return nil }
+            } else if byte == UInt8(ascii: "#") {
+                if hash != nil { return nil }
+                hash = index
+            } else if hash != nil, byte == UInt8(ascii: ":") || byte == UInt8(ascii: "@") {
+                return nil
+            }
+            utf8.formIndex(after: &index)
         }
-        return ParsedUser(type: type, id: id, relation: relation, objectPart: text[text.startIndex..<idEnd])
+        guard let colon, colon != utf8.startIndex else { return nil }
+        let idStart = utf8.index(after: colon)
+        let idEnd = hash ?? utf8.endIndex
+        guard idStart < idEnd else { return nil }
+        let id = text[idStart..<idEnd]
+        var relation: Substring?
+        if let hash {
+            let relationStart = utf8.index(after: hash)
+            guard relationStart < utf8.endIndex, id != "*" else { return nil }
+            relation = text[relationStart...]
+        }
+        return ParsedUser(type: text[..<colon], id: id, relation: relation, objectPart: text[..<idEnd])
     }
 
     /// Parses an object: `type:id`, not a wildcard and not a userset.
     static func parseObject(_ text: String) -> ParsedUser? {
         guard let parsed = parse(text), parsed.relation == nil, parsed.id != "*" else { return nil }
         return parsed
-    }
-
-    /// Type and relation names: non-empty, no `:`, `#`, `@` or whitespace.
-    private static func isValidName(_ name: Substring) -> Bool {
-        !name.isEmpty && !name.utf8.contains { byte in
-            byte == UInt8(ascii: ":") || byte == UInt8(ascii: "#") || byte == UInt8(ascii: "@") || byte <= 0x20 || byte == 0x7F
-        }
-    }
-
-    /// Ids: non-empty, no `#`, whitespace or control characters.
-    private static func isValidIdentifier(_ id: Substring) -> Bool {
-        !id.isEmpty && !id.utf8.contains { byte in byte == UInt8(ascii: "#") || byte <= 0x20 || byte == 0x7F }
     }
 }

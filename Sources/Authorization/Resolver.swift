@@ -46,6 +46,16 @@ enum Verdict: Sendable, Equatable {
         }
     }
 
+    var isGranted: Bool {
+        if case .granted = self { return true }
+        return false
+    }
+
+    var isDenied: Bool {
+        if case .denied = self { return true }
+        return false
+    }
+
     static func mergeNames(_ left: [String], _ right: [String]) -> [String] {
         Array(Set(left).union(right)).sorted()
     }
@@ -59,23 +69,37 @@ struct ResolutionFrame {
     let parent: UnsafePointer<ResolutionFrame>?
 }
 
-/// One check's resolution state: the inputs and the dispatch budget.
+/// One check's resolution state: the inputs it reads (only the fields it needs, so setting up
+/// and tearing down a check touches few references) and the dispatch budget.
 struct Resolver {
-    let model: AuthorizationModel
-    let tuples: TupleStore
-    let request: CheckRequest
-    let userType: Substring
-    let userIsWildcard: Bool
-    let limits: CheckLimits
+    private let types: [TypeDefinition]
+    private let conditionPrograms: [String: ConditionProgram]
+    private let tuplesByKey: [TupleKey: StoredTuple]
+    private let buckets: [ObjectRelation: TupleBucket]
+    private let user: String
+    private let requestContext: [String: ConditionValue]
+    private let reservedParameters: [String: ConditionValue]
+    private let userType: Substring
+    private let userIsWildcard: Bool
+    /// The user's type in the model, and that type's wildcard user (`user:*`).
+    private let userTypeIndex: Int
+    private let wildcardUser: String
+    private let limits: CheckLimits
     private(set) var dispatches = 0
     private(set) var costExceeded = false
 
-    init(model: AuthorizationModel, tuples: TupleStore, request: CheckRequest, userType: Substring, userIsWildcard: Bool, limits: CheckLimits) {
-        self.model = model
-        self.tuples = tuples
-        self.request = request
-        self.userType = userType
-        self.userIsWildcard = userIsWildcard
+    init(model: AuthorizationModel, tuples: TupleStore, request: CheckRequest, start: Checker.Start, limits: CheckLimits) {
+        types = model.types
+        conditionPrograms = model.conditionPrograms
+        tuplesByKey = tuples.tuplesByKey
+        buckets = tuples.buckets
+        user = request.user
+        requestContext = request.context
+        reservedParameters = request.reservedParameters
+        userType = start.userType
+        userIsWildcard = start.userIsWildcard
+        userTypeIndex = start.userTypeIndex
+        wildcardUser = types[start.userTypeIndex].wildcardUser
         self.limits = limits
     }
 
@@ -98,7 +122,7 @@ struct Resolver {
             ancestor = frame.pointee.parent
         }
         let frame = ResolutionFrame(object: object, typeIndex: typeIndex, relationIndex: relationIndex, parent: parent)
-        let rewrite = model.types[typeIndex].relations[relationIndex].rewrite
+        let rewrite = types[typeIndex].relations[relationIndex].rewrite
         return withUnsafePointer(to: frame) { pointer in
             evaluate(rewrite, frame: pointer, depth: depth)
         }
@@ -117,19 +141,19 @@ struct Resolver {
             var verdict = Verdict.denied
             for child in children {
                 verdict = Verdict.union(verdict, evaluate(child, frame: frame, depth: depth))
-                if verdict == .granted || costExceeded { break }
+                if verdict.isGranted || costExceeded { break }
             }
             return verdict
         case .intersection(let children):
             var verdict = Verdict.granted
             for child in children {
                 verdict = Verdict.intersection(verdict, evaluate(child, frame: frame, depth: depth))
-                if verdict == .denied || costExceeded { break }
+                if verdict.isDenied || costExceeded { break }
             }
             return verdict
         case .difference(let base, let subtract):
             let baseVerdict = evaluate(base, frame: frame, depth: depth)
-            if baseVerdict == .denied || costExceeded { return baseVerdict }
+            if baseVerdict.isDenied || costExceeded { return baseVerdict }
             return Verdict.difference(baseVerdict, evaluate(subtract, frame: frame, depth: depth))
         }
     }
@@ -140,29 +164,29 @@ struct Resolver {
     /// whose usersets contain the user. Tuples the current type restrictions no longer admit
     /// (written under an older model) are ignored.
     private mutating func evaluateDirect(frame: UnsafePointer<ResolutionFrame>, depth: Int) -> Verdict {
-        let type = model.types[frame.pointee.typeIndex]
-        let relation = type.relations[frame.pointee.relationIndex]
+        let relation = types[frame.pointee.typeIndex].relations[frame.pointee.relationIndex]
         let object = frame.pointee.object
         var verdict = Verdict.denied
-        if let tuple = tuples.tuplesByKey[TupleKey(user: request.user, relation: relation.name, object: object)],
-            relation.admits(userType: userType, userRelation: nil, isWildcard: userIsWildcard, condition: tuple.condition?.name)
+        if relation.admitsPlainUsersOfType[userTypeIndex] || (userIsWildcard && relation.admitsWildcardOfType[userTypeIndex]),
+            let stored = tuplesByKey[TupleKey(user: user, relation: relation.name, object: object)],
+            relation.admits(userType: userType, userRelation: nil, isWildcard: userIsWildcard, condition: stored.conditionName)
         {
-            verdict = conditionVerdict(tuple.condition)
-            if verdict == .granted { return verdict }
+            verdict = conditionVerdict(stored.tuple.condition)
+            if verdict.isGranted { return verdict }
         }
-        if !userIsWildcard, let userTypeIndex = model.typeIndexByName[userType] {
-            let wildcardUser = model.types[userTypeIndex].wildcardUser
-            if let tuple = tuples.tuplesByKey[TupleKey(user: wildcardUser, relation: relation.name, object: object)],
-                relation.admits(userType: userType, userRelation: nil, isWildcard: true, condition: tuple.condition?.name)
-            {
-                verdict = Verdict.union(verdict, conditionVerdict(tuple.condition))
-                if verdict == .granted { return verdict }
-            }
+        if !userIsWildcard, relation.admitsWildcardOfType[userTypeIndex],
+            let stored = tuplesByKey[TupleKey(user: wildcardUser, relation: relation.name, object: object)],
+            relation.admits(userType: userType, userRelation: nil, isWildcard: true, condition: stored.conditionName)
+        {
+            verdict = Verdict.union(verdict, conditionVerdict(stored.tuple.condition))
+            if verdict.isGranted { return verdict }
         }
-        guard let bucket = tuples.buckets[ObjectRelation(object: object, relation: relation.name)] else { return verdict }
+        guard relation.admitsUsersets, let bucket = buckets[ObjectRelation(object: object, relation: relation.name)] else {
+            return verdict
+        }
         for entry in bucket.usersets {
             verdict = Verdict.union(verdict, expandUserset(entry, relation: relation, frame: frame, depth: depth))
-            if verdict == .granted || costExceeded { break }
+            if verdict.isGranted || costExceeded { break }
         }
         return verdict
     }
@@ -170,30 +194,29 @@ struct Resolver {
     /// A userset tuple `object#relation@group:x#member`: its condition and the user's `member` on `group:x`.
     private mutating func expandUserset(_ entry: TupleBucket.Entry, relation: RelationDefinition, frame: UnsafePointer<ResolutionFrame>, depth: Int) -> Verdict {
         guard let userRelation = entry.userRelation,
-            relation.admits(userType: Substring(entry.userType), userRelation: Substring(userRelation), isWildcard: false, condition: entry.condition?.name),
-            let targetType = model.typeIndexByName[Substring(entry.userType)],
-            let targetRelation = model.types[targetType].relationIndexByName[userRelation]
+            let target = relation.admittedUsersetTarget(userType: entry.userType, userRelation: userRelation, condition: entry.condition?.name),
+            target.typeIndex >= 0, target.relationIndex >= 0
         else { return .denied }
         let condition = conditionVerdict(entry.condition)
-        if condition == .denied { return .denied }
-        let membership = resolve(object: entry.userObject, typeIndex: targetType, relationIndex: targetRelation, depth: depth + 1, parent: frame)
+        if case .denied = condition { return .denied }
+        let membership = resolve(object: entry.userObject, typeIndex: target.typeIndex, relationIndex: target.relationIndex, depth: depth + 1, parent: frame)
         return Verdict.intersection(condition, membership)
     }
 
     /// `tupleToUserset`: for each object related by the tupleset relation, the target relation on it.
     private mutating func evaluateTupleToUserset(tuplesetIndex: Int, targets: [Int], frame: UnsafePointer<ResolutionFrame>, depth: Int) -> Verdict {
-        let tupleset = model.types[frame.pointee.typeIndex].relations[tuplesetIndex]
-        guard let bucket = tuples.buckets[ObjectRelation(object: frame.pointee.object, relation: tupleset.name)] else { return .denied }
+        let tupleset = types[frame.pointee.typeIndex].relations[tuplesetIndex]
+        guard let bucket = buckets[ObjectRelation(object: frame.pointee.object, relation: tupleset.name)] else { return .denied }
         var verdict = Verdict.denied
         for entry in bucket.objects {
-            guard tupleset.admits(userType: Substring(entry.userType), userRelation: nil, isWildcard: false, condition: entry.condition?.name),
-                let targetType = model.typeIndexByName[Substring(entry.userType)], targets[targetType] >= 0
+            guard let targetType = tupleset.admittedObjectTypeIndex(userType: entry.userType, condition: entry.condition?.name),
+                targetType >= 0, targets[targetType] >= 0
             else { continue }
             let condition = conditionVerdict(entry.condition)
-            if condition == .denied { continue }
+            if case .denied = condition { continue }
             let target = resolve(object: entry.userObject, typeIndex: targetType, relationIndex: targets[targetType], depth: depth + 1, parent: frame)
             verdict = Verdict.union(verdict, Verdict.intersection(condition, target))
-            if verdict == .granted || costExceeded { break }
+            if verdict.isGranted || costExceeded { break }
         }
         return verdict
     }
@@ -204,15 +227,15 @@ struct Resolver {
     /// context first, then the reserved parameters, then the request context.
     private func conditionVerdict(_ condition: TupleCondition?) -> Verdict {
         guard let condition else { return .granted }
-        guard let definition = model.conditions[condition.name] else { return .denied }
-        let outcome = definition.program.evaluate(
-            tupleContext: condition.context, reservedParameters: request.reservedParameters,
-            requestContext: request.context, costLimit: limits.maximumConditionCost)
+        guard let program = conditionPrograms[condition.name] else { return .denied }
+        let outcome = program.evaluate(
+            tupleContext: condition.context, reservedParameters: reservedParameters,
+            requestContext: requestContext, costLimit: limits.maximumConditionCost)
         switch outcome {
         case .satisfied: return .granted
         case .unsatisfied: return .denied
         case .missing(let names): return .unknown(names)
-        case .failed(let message): return .failed(.conditionError(name: definition.name, message: message))
+        case .failed(let message): return .failed(.conditionError(name: condition.name, message: message))
         case .costExceeded: return .failed(.costExceeded)
         }
     }

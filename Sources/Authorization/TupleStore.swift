@@ -8,7 +8,7 @@
 ///   tuple-to-userset;
 /// - `sortedKeys`: every key in ascending `TupleKey` order, for paginated listing and snapshots.
 public struct TupleStore: Sendable {
-    private(set) var tuplesByKey: [TupleKey: RelationshipTuple] = [:]
+    private(set) var tuplesByKey: [TupleKey: StoredTuple] = [:]
     private(set) var buckets: [ObjectRelation: TupleBucket] = [:]
     private var sortedKeys: [TupleKey] = []
 
@@ -22,14 +22,14 @@ public struct TupleStore: Sendable {
     public func contains(_ key: TupleKey) -> Bool { tuplesByKey[key] != nil }
 
     /// The stored tuple with `key`.
-    public func tuple(for key: TupleKey) -> RelationshipTuple? { tuplesByKey[key] }
+    public func tuple(for key: TupleKey) -> RelationshipTuple? { tuplesByKey[key]?.tuple }
 
     /// Stores `tuple`; false (and no change) when a tuple with its key exists.
     @discardableResult
     public mutating func insert(_ tuple: RelationshipTuple) -> Bool {
         let key = tuple.key
         guard tuplesByKey[key] == nil else { return false }
-        tuplesByKey[key] = tuple
+        tuplesByKey[key] = StoredTuple(tuple)
         sortedKeys.insert(key, at: insertionIndex(of: key))
         if let entry = TupleBucket.Entry(tuple) {
             buckets[ObjectRelation(object: tuple.object, relation: tuple.relation), default: TupleBucket()].insert(entry)
@@ -40,7 +40,7 @@ public struct TupleStore: Sendable {
     /// Removes the tuple with `key`, returning it.
     @discardableResult
     public mutating func remove(_ key: TupleKey) -> RelationshipTuple? {
-        guard let removed = tuplesByKey.removeValue(forKey: key) else { return nil }
+        guard let removed = tuplesByKey.removeValue(forKey: key)?.tuple else { return nil }
         let position = insertionIndex(of: key)
         precondition(position < sortedKeys.count && sortedKeys[position] == key, "sorted key index out of step with the tuples")
         sortedKeys.remove(at: position)
@@ -68,14 +68,14 @@ public struct TupleStore: Sendable {
             if let after, !(after < key) { continue }
             if let relation, key.relation != relation { continue }
             if let user, key.user != user { continue }
-            result.append(tuplesByKey[key]!)
+            result.append(tuplesByKey[key]!.tuple)
         }
         return result
     }
 
     /// Every tuple in ascending `TupleKey` order (snapshots).
     public func allTuples() -> [RelationshipTuple] {
-        sortedKeys.map { tuplesByKey[$0]! }
+        sortedKeys.map { tuplesByKey[$0]!.tuple }
     }
 
     /// Whether `tuple` may be written under `model` (type restrictions, known relation, declared
@@ -98,6 +98,19 @@ public struct TupleStore: Sendable {
 
 // MARK: - Index structures
 
+/// A stored tuple behind one reference, so a lookup on the check path retains one object
+/// instead of each of the tuple's strings.
+final class StoredTuple: Sendable {
+    let tuple: RelationshipTuple
+    /// The condition's name, or nil: the field check reads first.
+    let conditionName: String?
+
+    init(_ tuple: RelationshipTuple) {
+        self.tuple = tuple
+        conditionName = tuple.condition?.name
+    }
+}
+
 /// The `(object, relation)` a bucket of tuples belongs to.
 struct ObjectRelation: Hashable, Sendable {
     let object: String
@@ -108,8 +121,9 @@ struct ObjectRelation: Hashable, Sendable {
 /// (`group:x#member`, to recurse into) and plain objects (`folder:x`, for tuple-to-userset).
 /// Each list is sorted by user so iteration is deterministic.
 struct TupleBucket: Sendable {
-    /// One indexed tuple, with its user pre-split.
-    struct Entry: Sendable {
+    /// One indexed tuple, with its user pre-split; a class so iterating a bucket retains one
+    /// reference per entry rather than each field.
+    final class Entry: Sendable {
         /// The full user string.
         let user: String
         /// The user's type.
