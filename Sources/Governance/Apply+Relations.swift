@@ -16,7 +16,7 @@ extension GovernanceState {
         let identifier = Self.hex(SHA256.hash(canonical))
         model = parsed
         modelID = identifier
-        modelNamesAgents = parsed.typeNames.contains(DecisionFunction.agentType)
+        modelFacts = ModelFacts(parsed)
         effects.record("model_written", subject: "model:" + identifier, detail: ["types": parsed.typeNames.joined(separator: " ")])
         effects.feed.append(.model(modelID: identifier, canonicalJSON: canonical))
         return .model(modelID: identifier)

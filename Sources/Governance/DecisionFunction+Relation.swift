@@ -10,7 +10,8 @@ struct ResolvedSubject {
 
 extension GovernanceState {
     /// Resolves `onBehalfOf` (else the token's subject, else the agent itself). A user subject
-    /// with its delegated access cut denies (`subject_cut`); a service subject must be an active
+    /// whose delegated access is cut, or was restored after the token was minted, denies
+    /// (`subject_cut`); a service subject must be an active
     /// registered agent. `service:<id>` and `agent:<id>` name the same registry entry.
     func resolveSubject(_ request: DecisionRequest, acting agent: Agent?, _ reasons: inout [DecisionReason]) -> ResolvedSubject? {
         if let onBehalfOf = request.onBehalfOf, let token = request.token, onBehalfOf != token.subject {
@@ -26,8 +27,7 @@ extension GovernanceState {
                 return nil
             }
             let user = users[userID]
-            // With a token, `checkToken` has already reported a cut subject.
-            if request.token == nil, user?.cutAtRevision != nil { reasons.append(.subjectCut(subject)) }
+            if let user, Self.isCut(user, for: request.token) { reasons.append(.subjectCut(subject)) }
             return ResolvedSubject(checkUser: subject, attributes: user?.attributes ?? [:])
         }
         guard let serviceID = Self.serviceID(of: subject), Validation.isIdentifier(serviceID) else {
@@ -58,16 +58,17 @@ extension GovernanceState {
             reasons.append(.modelMissing)
             return
         }
-        let reserved: [String: ConditionValue] = [
-            DecisionFunction.subjectParameter: .map(subject.attributes),
-            DecisionFunction.agentParameter: .map(agent.attributes),
-        ]
+        // Only the reserved parameters some condition declares: an unused map is a wasted
+        // allocation on every decision.
+        var reserved: [String: ConditionValue] = [:]
+        if modelFacts.readsSubject { reserved[DecisionFunction.subjectParameter] = .map(subject.attributes) }
+        if modelFacts.readsAgent { reserved[DecisionFunction.agentParameter] = .map(agent.attributes) }
         var check = CheckRequest(
             user: subject.checkUser, relation: request.action, object: request.resource,
             context: request.context, reservedParameters: reserved)
         let outcome = Checker.check(check, model: model, tuples: tuples)
         Self.appendReasons(outcome, request: request, denial: .relationNotFound, &reasons)
-        guard reasons.isEmpty, modelNamesAgents else { return }
+        guard reasons.isEmpty, modelFacts.namesAgents else { return }
         let agentUser = "agent:" + agent.id
         guard subject.checkUser != agentUser else { return }
         check.user = agentUser

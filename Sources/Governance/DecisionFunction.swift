@@ -31,7 +31,7 @@ extension GovernanceState {
         let agent = checkActingAgent(request.agent, &reasons)
         if let token = request.token {
             if token.chain.last != request.agent { reasons.append(.tokenActorMismatch) }
-            checkToken(token, nowMilliseconds: nowMilliseconds, skippingStatusOf: request.agent, &reasons)
+            checkToken(token, nowMilliseconds: nowMilliseconds, skippingStatusOf: request.agent, checkingSubject: false, &reasons)
             if let resourceType, !Scope.grants(token.scopes, type: resourceType, relation: request.action) {
                 reasons.append(.scopeNotGranted(holder: "token"))
             }
@@ -84,10 +84,11 @@ extension GovernanceState {
     // MARK: Token
 
     /// Every reason `token` is dead at `now`, apart from scopes and its actor. The status of
-    /// `skippingStatusOf` (the acting agent, reported on its own) is not repeated.
+    /// `skippingStatusOf` (the acting agent, reported on its own) is not repeated; the subject
+    /// is left to the caller when `checkingSubject` is false (the decision resolves it anyway).
     func checkToken(
         _ token: PresentedToken, nowMilliseconds: Int64, skippingStatusOf acting: String? = nil,
-        _ reasons: inout [DecisionReason]
+        checkingSubject: Bool = true, _ reasons: inout [DecisionReason]
     ) {
         if let problem = Self.chainProblem(token.chain) { reasons.append(.chainInvalid(problem)) }
         if nowMilliseconds >= token.expiresAtMilliseconds { reasons.append(.tokenExpired) }
@@ -105,11 +106,18 @@ extension GovernanceState {
             }
             if token.issuedAtRevision < agents.values[index].validAfter { reasons.append(.tokenPredatesReinstatement(member)) }
         }
-        if let userID = Self.userID(of: token.subject), let index = users.index(forKey: userID),
-            users.values[index].cutAtRevision != nil || token.issuedAtRevision < users.values[index].delegationValidAfter
+        if checkingSubject, let userID = Self.userID(of: token.subject), let user = users[userID],
+            Self.isCut(user, for: token)
         {
             reasons.append(.subjectCut(token.subject))
         }
+    }
+
+    /// Whether delegated access for `user` is cut, or was restored after `token` was minted.
+    static func isCut(_ user: User, for token: PresentedToken?) -> Bool {
+        if user.cutAtRevision != nil { return true }
+        guard let token else { return false }
+        return token.issuedAtRevision < user.delegationValidAfter
     }
 
     /// Why a chain is malformed: empty, longer than the bound, or naming an agent twice (a cycle).

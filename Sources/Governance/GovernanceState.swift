@@ -35,8 +35,8 @@ public struct GovernanceState: Sendable {
     public internal(set) var model: AuthorizationModel?
     /// Hex SHA-256 of the model's canonical JSON.
     public internal(set) var modelID: String?
-    /// Whether the model defines the type `agent` (derived from `model`, rebuilt on restore).
-    var modelNamesAgents = false
+    /// Facts about the model the decision reads on every call (derived, rebuilt on restore).
+    var modelFacts = ModelFacts(nil)
     /// Relationship tuples.
     public internal(set) var tuples = TupleStore()
     /// Results of writes with idempotency keys.
@@ -53,6 +53,32 @@ public struct GovernanceState: Sendable {
     }
 
     static func pairKey(_ caller: String, _ callee: String) -> String { caller + " " + callee }
+}
+
+// MARK: - Model facts
+
+/// What the decision needs to know about the model, computed once per model write.
+struct ModelFacts: Sendable {
+    /// Whether the model defines the type `agent` ("the model names agents").
+    var namesAgents = false
+    /// Whether some condition declares the reserved parameter `subject`.
+    var readsSubject = false
+    /// Whether some condition declares the reserved parameter `agent`.
+    var readsAgent = false
+
+    init(_ model: AuthorizationModel?) {
+        guard let model else { return }
+        namesAgents = model.typeNames.contains(DecisionFunction.agentType)
+        for type in model.typeNames {
+            for relation in model.relationNames(ofType: type) {
+                for restriction in model.directlyRelatedUserTypes(ofRelation: relation, onType: type) {
+                    guard let name = restriction.condition, let condition = model.condition(named: name) else { continue }
+                    readsSubject = readsSubject || condition.parameters[DecisionFunction.subjectParameter] != nil
+                    readsAgent = readsAgent || condition.parameters[DecisionFunction.agentParameter] != nil
+                }
+            }
+        }
+    }
 }
 
 // MARK: - Apply

@@ -195,6 +195,6 @@ extension GovernanceState {
             connectionIDByPair[Self.pairKey(connection.caller, connection.callee)] = connection.id
         }
         modelID = model.map { Self.hex(SHA256.hash($0.canonicalJSON)) }
-        modelNamesAgents = model?.typeNames.contains(DecisionFunction.agentType) ?? false
+        modelFacts = ModelFacts(model)
     }
 }
