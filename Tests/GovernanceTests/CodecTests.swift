@@ -70,6 +70,16 @@ struct CodecTests {
         }
     }
 
+    @Test("every truncation of every sample payload is refused")
+    func truncations() {
+        for command in Self.sampleCommands {
+            let bytes = LogEntryPayload(timestampMilliseconds: 7, idempotencyKey: "k", actor: .system, command: command).encode()
+            for length in 0..<bytes.count {
+                #expect(throws: CommandDecodingError.self) { try LogEntryPayload.decode(Array(bytes.prefix(length))) }
+            }
+        }
+    }
+
     @Test("an unknown format version is refused even with a valid checksum")
     func versionRefused() {
         var bytes = LogEntryPayload(timestampMilliseconds: 1, actor: .system, command: .deleteAgent(id: "a")).encode()

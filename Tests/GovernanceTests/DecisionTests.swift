@@ -156,4 +156,37 @@ struct DecisionTests {
         #expect(DecisionReason.tokenPredatesReinstatement("x").code == "token_predates_reinstatement")
         #expect(DecisionReason.scopeNotGranted(holder: "token").code == "scope_not_granted")
     }
+
+    @Test("a condition declaring the reserved parameter agent reads the acting agent's current attributes")
+    func agentParameter() {
+        let model = """
+        {"schema_version":"1.1","type_definitions":[
+          {"type":"user"},
+          {"type":"document","relations":{"viewer":{"this":{}}},
+           "metadata":{"relations":{"viewer":{"directly_related_user_types":[{"type":"user","condition":"cleared"}]}}}}],
+         "conditions":{"cleared":{"name":"cleared","expression":"agent.clearance >= level",
+           "parameters":{"level":{"type_name":"TYPE_NAME_INT"},
+                         "agent":{"type_name":"TYPE_NAME_MAP","generic_types":[{"type_name":"TYPE_NAME_ANY"}]}}}}}
+        """
+        var harness = Harness()
+        harness.apply(.writeModel(json: Array(model.utf8)))
+        harness.register("bot", scopes: ["document:*"], attributes: ["clearance": .int(3)])
+        harness.apply(.writeTuples(writes: [ModelFixtures.tuple("document:1", "viewer", "user:anne", condition: "cleared")], deletes: []))
+        let request = DecisionRequest(agent: "bot", onBehalfOf: "user:anne", action: "viewer", resource: "document:1", context: ["level": .int(2)])
+        #expect(harness.state.decide(request, nowMilliseconds: 0).allowed)
+        harness.apply(.updateAgent(AgentUpdate(id: "bot", attributes: ["clearance": .int(1)])))
+        #expect(harness.state.decide(request, nowMilliseconds: 0).reasons == [.relationNotFound])
+    }
+
+    @Test("a restored state decides exactly like the original")
+    func restoredDecides() throws {
+        var harness = ModelFixtures.invoiceHarness()
+        let token = harness.issue("t1", chain: ["bot"])
+        let restored = try GovernanceState.restore(harness.state.snapshot())
+        for amount: Int64? in [5, 5_000, nil] {
+            let request = ModelFixtures.approve(amount, token: token)
+            #expect(restored.decide(request, nowMilliseconds: harness.nowMilliseconds) == harness.state.decide(request, nowMilliseconds: harness.nowMilliseconds))
+        }
+        #expect(restored.decide(ModelFixtures.approve(5, token: token), nowMilliseconds: harness.nowMilliseconds).allowed)
+    }
 }
