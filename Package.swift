@@ -35,13 +35,25 @@ let package = Package(
         .target(name: "HTTP", dependencies: ["CLinuxIO"]),
         .target(name: "Storage", dependencies: ["CSQLite", "Raft", "Checksum"]),
 
+        // MARK: - Replica: Raft + Governance + request bookkeeping, still pure
+        .target(name: "Replica", dependencies: ["Raft", "Governance", "Authorization"]),
+
+        // MARK: - The production shell: Replica + Storage + HTTP + routes
+        .target(
+            name: "Server",
+            dependencies: ["Replica", "Raft", "Governance", "Authorization", "Tokens", "Crypto", "JSON", "Storage", "HTTP"]
+        ),
+
         // MARK: - The deterministic chaos simulator (one thread, virtual time, one seed)
-        .target(name: "Simulator"),
+        .target(name: "Simulator", dependencies: ["Replica", "Raft", "Governance", "Authorization"]),
 
         // MARK: - The one executable
         .executableTarget(
             name: "warden",
-            dependencies: ["Raft", "JSON", "Checksum", "Storage", "Authorization", "Governance", "Crypto", "Tokens", "Simulator"]
+            dependencies: [
+                "Raft", "JSON", "Checksum", "Storage", "Authorization", "Governance", "Crypto", "Tokens",
+                "Replica", "Simulator", "Server", "HTTP",
+            ]
         ),
 
         // MARK: - Tests
@@ -55,5 +67,7 @@ let package = Package(
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Raft", "Checksum"]),
+        .testTarget(name: "ReplicaTests", dependencies: ["Replica", "Raft", "Governance", "Authorization"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Replica", "Governance", "Tokens", "HTTP", "JSON", "Storage"]),
     ]
 )

@@ -1,0 +1,2 @@
+/// The replica glue (placeholder until the module lands).
+public struct Replica {}

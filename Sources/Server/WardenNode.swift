@@ -1,0 +1,2 @@
+/// The production node (placeholder until the module lands).
+public struct WardenNode {}
