@@ -56,6 +56,19 @@ struct SnapshotTests {
         #expect(network.cores[3]!.lastIndex == network.cores[1]!.lastIndex)
     }
 
+    @Test("a follower that already holds what a snapshot covers ends the stream at the first chunk it sees")
+    func coveredSnapshotEndsStream() {
+        var follower = RaftCore(id: 2, storage: TestSupport.storage(voters: [1, 2], terms: [1, 1, 1], hardState: HardState(term: 1, commitIndex: 3)),
+                                random: SplitMix64(seed: 1))
+        let metadata = Snapshot.Metadata(index: 2, term: 1, configuration: .init(voters: [1, 2]))
+        let chunk = RaftMessage.SnapshotChunk(metadata: metadata, offset: 40, totalBytes: 95, data: Array(repeating: 1, count: 10))
+        follower.step(RaftMessage(from: 1, to: 2, term: 1, body: .snapshotChunk(chunk)))
+        let ready = follower.ready()
+        #expect(ready.snapshotToPersist == nil)
+        #expect(ready.messagesAfterPersistence.map(\.body) == [.snapshotResponse(snapshotIndex: 2, nextOffset: 95, done: true)])
+        #expect(follower.lastIndex == 3)
+    }
+
     @Test("a follower refuses a snapshot larger than its bound instead of buffering it")
     func oversizedSnapshotRefused() {
         var options = RaftOptions()
