@@ -84,6 +84,9 @@ extension RaftCore {
         peerProgress.recentActive = true
         if response.success {
             let updated = peerProgress.acknowledge(response.index)
+            if updated && peerProgress.state == .snapshot && peerProgress.match >= peerProgress.snapshotIndex {
+                peerProgress.becomeProbe()
+            }
             if updated && peerProgress.state == .probe { peerProgress.becomeReplicate() }
             progress[peer] = peerProgress
             if updated && maybeCommit() {

@@ -89,6 +89,13 @@ extension RaftCore {
         if role != .follower || leaderID != leader { becomeFollower(term: term, leader: leader) }
         electionElapsed = 0
         let metadata = chunk.metadata
+        if metadata.index <= log.commitIndex {
+            // Already covered (the snapshot arrived before, or the log caught up): stop the stream.
+            incomingSnapshot = nil
+            let response = message(.snapshotResponse(snapshotIndex: metadata.index, nextOffset: chunk.totalBytes, done: true), to: leader)
+            outboxAfterPersistence.append(response)
+            return
+        }
         guard chunk.totalBytes <= UInt64(options.maxSnapshotBytes) else { return }
         if chunk.offset == 0 {
             incomingSnapshot = Snapshot(metadata: metadata, data: [])

@@ -138,6 +138,12 @@ public struct RaftCore: Sendable {
     public func entry(at index: UInt64) -> Entry? { log.entry(at: index) }
     /// The latest snapshot this server holds (taken locally or received).
     public var snapshot: Snapshot { latestSnapshot }
+    /// On a leader, the highest index known replicated (durably) on `peer`; nil elsewhere or for
+    /// a non-member. The leader's own entry is its persisted index.
+    public func matchIndex(of peer: NodeID) -> UInt64? {
+        guard role == .leader else { return nil }
+        return peer == id ? log.persistedIndex : progress[peer]?.match
+    }
     /// Whether this server may campaign: a voter of the committed configuration.
     public var isPromotable: Bool { membership.isVoter(id) }
 

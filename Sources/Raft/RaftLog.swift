@@ -133,5 +133,7 @@ struct RaftLog: Sendable {
         snapshotTerm = snapshot.term
         commitIndex = snapshot.index
         handedOutIndex = snapshot.index
+        // Entries persisted beyond the snapshot were discarded with the old log.
+        persistedIndex = min(persistedIndex, snapshot.index)
     }
 }

@@ -144,7 +144,22 @@ struct ElectionTests {
         #expect(network.checker.violations.isEmpty)
     }
 
-    @Test("PreVote with CheckQuorum: after any partition heals, a leader emerges (etcd#9586 class)")
+    @Test("PreVote with CheckQuorum: a pre-candidate gives up its leader lease, so racing pre-votes still elect a leader (etcd#9586)")
+    func racingPreCandidatesElectLeader() {
+        var network = TestNetwork(voters: [1, 2, 3])
+        network.elect(1)
+        network.tickAll(times: 2)
+        network.isolate(1)
+        network.cores[2]!.campaign()
+        network.settle()
+        #expect(network.cores[2]!.role == .preCandidate, "node 3 still holds node 1's lease and ignores the pre-vote")
+        network.cores[3]!.campaign()
+        network.settle()
+        #expect(network.leaders == [1, 3], "node 2, a pre-candidate, no longer holds a lease and grants at once")
+        #expect(network.checker.violations.isEmpty)
+    }
+
+    @Test("PreVote with CheckQuorum: after any partition heals, one leader emerges (etcd#9586 class, randomized)")
     func preVoteCheckQuorumLiveness() {
         for seed in 1...40 as ClosedRange<UInt64> {
             var network = TestNetwork(voters: [1, 2, 3, 4, 5], seed: seed)

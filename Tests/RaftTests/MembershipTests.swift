@@ -35,6 +35,25 @@ struct MembershipTests {
         #expect(network.cores[1]!.commitIndex == commit, "two of four voters are no quorum")
     }
 
+    @Test("a learner never campaigns and is not counted in quorums")
+    func learnerNeverCampaigns() throws {
+        var network = TestNetwork(voters: [1, 2, 3], learners: [4])
+        network.elect(1)
+        network.tickAll(times: 2)
+        #expect(network.cores[4]!.lastIndex == network.cores[1]!.lastIndex)
+        network.isolate(4)
+        for _ in 0..<100 { network.tick(4) }
+        #expect(network.cores[4]!.role == .follower)
+        #expect(network.messages(from: 4) { if case .voteRequest = $0.body { return true } else { return false } }.isEmpty)
+        network.heal()
+        network.isolate(2)
+        network.isolate(3)
+        let commit = network.cores[1]!.commitIndex
+        _ = try? network.propose("leader and learner are no quorum", on: 1)
+        network.tickAll(times: 3)
+        #expect(network.cores[1]!.commitIndex == commit)
+    }
+
     @Test("only one membership change may be pending at a time")
     func onePendingChange() throws {
         var network = Self.groupWithJoiner()

@@ -38,6 +38,8 @@ struct ReplicationTests {
         network.tickAll(times: 3)
         #expect(network.cores[1]!.progress[2]!.state == .replicate)
         #expect(network.cores[2]!.lastIndex == network.cores[1]!.lastIndex)
+        #expect(network.cores[1]!.matchIndex(of: 2) == network.cores[1]!.lastIndex)
+        #expect(network.cores[2]!.matchIndex(of: 1) == nil)
     }
 
     @Test("pipelining stops at the bound on in-flight appends per follower")

@@ -56,6 +56,49 @@ struct SnapshotTests {
         #expect(network.cores[3]!.lastIndex == network.cores[1]!.lastIndex)
     }
 
+    @Test("a follower that already holds what a snapshot covers ends the stream at the first chunk it sees")
+    func coveredSnapshotEndsStream() {
+        var follower = RaftCore(id: 2, storage: TestSupport.storage(voters: [1, 2], terms: [1, 1, 1], hardState: HardState(term: 1, commitIndex: 3)),
+                                random: SplitMix64(seed: 1))
+        let metadata = Snapshot.Metadata(index: 2, term: 1, configuration: .init(voters: [1, 2]))
+        let chunk = RaftMessage.SnapshotChunk(metadata: metadata, offset: 40, totalBytes: 95, data: Array(repeating: 1, count: 10))
+        follower.step(RaftMessage(from: 1, to: 2, term: 1, body: .snapshotChunk(chunk)))
+        let ready = follower.ready()
+        #expect(ready.snapshotToPersist == nil)
+        #expect(ready.messagesAfterPersistence.map(\.body) == [.snapshotResponse(snapshotIndex: 2, nextOffset: 95, done: true)])
+        #expect(follower.lastIndex == 3)
+    }
+
+    @Test("a follower refuses a snapshot larger than its bound instead of buffering it")
+    func oversizedSnapshotRefused() {
+        var options = RaftOptions()
+        options.maxSnapshotBytes = 50
+        var follower = RaftCore(id: 2, options: options, storage: MemoryLogStorage(configuration: .init(voters: [1, 2])),
+                                random: SplitMix64(seed: 1))
+        let metadata = Snapshot.Metadata(index: 10, term: 1, configuration: .init(voters: [1, 2]))
+        let chunk = RaftMessage.SnapshotChunk(metadata: metadata, offset: 0, totalBytes: 95, data: Array(repeating: 1, count: 10))
+        follower.step(RaftMessage(from: 1, to: 2, term: 1, body: .snapshotChunk(chunk)))
+        #expect(follower.incomingSnapshot == nil)
+        #expect(follower.lastIndex == 0)
+    }
+
+    @Test("a Ready hands out committed entries in bounded batches")
+    func committedEntriesAreBounded() {
+        var options = RaftOptions()
+        options.maxCommittedBytesPerReady = 10
+        var storage = TestSupport.storage(voters: [1], terms: Array(repeating: 1, count: 30), hardState: HardState(term: 1, commitIndex: 30))
+        storage.setHardState(HardState(term: 1, commitIndex: 30))
+        var core = RaftCore(id: 1, options: options, storage: storage, random: SplitMix64(seed: 1))
+        var applied: [UInt64] = []
+        for _ in 0..<40 where core.hasReady {
+            let ready = core.ready()
+            #expect(ready.committedEntries.count <= 10)
+            applied += ready.committedEntries.map(\.index)
+            core.advance(ready)
+        }
+        #expect(applied == Array(1...30))
+    }
+
     @Test("compaction drops the entries behind the snapshot and records the configuration")
     func compactionDropsEntries() {
         let (network, snapshot) = Self.laggingFollowerNetwork(chunkBytes: 1_000)
