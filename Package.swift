@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "JSON"),
         .target(name: "Checksum"),
         .target(name: "Authorization", dependencies: ["JSON"]),
-        .target(name: "Governance", dependencies: ["Authorization", "Crypto"]),
+        .target(name: "Governance", dependencies: ["Authorization", "Crypto", "Checksum"]),
 
         // MARK: - Libraries over the system
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
@@ -62,7 +62,7 @@ let package = Package(
         .testTarget(name: "RaftTests", dependencies: ["Raft"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON"]),
         .testTarget(name: "AuthorizationTests", dependencies: ["Authorization"]),
-        .testTarget(name: "GovernanceTests", dependencies: ["Governance", "Authorization", "Crypto"]),
+        .testTarget(name: "GovernanceTests", dependencies: ["Governance", "Authorization", "Crypto", "Checksum"]),
         .testTarget(name: "TokensTests", dependencies: ["Tokens", "Governance", "Crypto", "JSON"]),
         .testTarget(name: "SimulatorTests", dependencies: ["Simulator"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),

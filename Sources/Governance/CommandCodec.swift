@@ -1,3 +1,4 @@
+import Checksum
 import Authorization
 
 // MARK: - Log entry payload

@@ -107,7 +107,7 @@ struct PropertyTests {
         let full = Self.run(seed: seed)
         let cut = Int(seed % UInt64(Self.length - 10)) + 5
         var state = GovernanceState()
-        for index in 0..<cut { state.apply(full.payloads[index], revision: UInt64(index + 1)) }
+        for index in 0..<cut { _ = state.apply(full.payloads[index], revision: UInt64(index + 1)) }
         var restored = try GovernanceState.restore(state.snapshot())
         #expect(restored.digest() == state.digest())
         for index in cut..<full.payloads.count {
