@@ -182,11 +182,18 @@ final class RelationDefinition: Sendable {
         }
     }
 
-    /// The type index of a plain object user (`folder:x`) this relation admits with `condition`.
-    func admittedObjectTypeIndex(userType: String, condition: String?) -> Int? {
+    /// The type index of a plain object user (`folder:x`, not a wildcard) this relation admits
+    /// with `condition`, comparing the user's type prefix in place.
+    func admittedObjectTypeIndex(user: String, condition: String?) -> Int? {
+        let userBytes = user.utf8
         for (position, restriction) in directlyRelatedUserTypes.enumerated()
-        where restriction.relation == nil && !restriction.isWildcard && restriction.condition == condition && restriction.type == userType {
-            return restrictionTargets[position].typeIndex
+        where restriction.relation == nil && !restriction.isWildcard && restriction.condition == condition {
+            let typeBytes = restriction.type.utf8
+            guard userBytes.count > typeBytes.count + 1, userBytes.starts(with: typeBytes),
+                userBytes[userBytes.index(userBytes.startIndex, offsetBy: typeBytes.count)] == UInt8(ascii: ":")
+            else { continue }
+            let isWildcard = userBytes.count == typeBytes.count + 2 && userBytes.last == UInt8(ascii: "*")
+            return isWildcard ? nil : restrictionTargets[position].typeIndex
         }
         return nil
     }

@@ -2,6 +2,21 @@ import JSON
 
 /// A named condition of the model: a CEL expression over typed parameters, compiled and
 /// type-checked when the model is written.
+///
+/// The supported CEL subset:
+/// - literals: `int` (decimal, `0x` hex), `uint` (`3u`), `double`, `string` ('…' or "…" with the
+///   usual escapes), `bool`, `null`, lists `[…]`, maps with string keys `{'k': v}`, and
+///   `timestamp('2026-01-01T00:00:00Z')`, `duration('1h30m')` (validated at compile time);
+/// - parameters declared with OpenFGA type names (`TYPE_NAME_INT`, …, `TYPE_NAME_LIST`/`MAP`
+///   with one generic type, `TYPE_NAME_ANY` as `dyn`; `TYPE_NAME_IPADDRESS` is refused), and the
+///   reserved map parameters `subject` and `agent`;
+/// - `+ - * / %` (int and uint overflow-checked; no implicit conversion between int, uint and
+///   double), string and list `+`, timestamp/duration arithmetic; `== != < <= > >=` (numbers
+///   compare by value across int, uint and double); `&& || !` with CEL's error and unknown
+///   absorption; `?:`; `in` on lists and maps; field selection `m.f` and indexing `l[i]`, `m['k']`;
+///   `size()`, `has(m.f)`, and the conversions `int() uint() double() string()`.
+/// Not supported: macros other than `has`, string methods, bytes, regular expressions, time
+/// accessors. Expressions are bounded in length, tokens and nesting; evaluation in cost.
 public struct ConditionDefinition: Sendable, Equatable {
     /// The condition's name, as tuples and type restrictions refer to it.
     public let name: String

@@ -74,7 +74,6 @@ struct ResolutionFrame {
 struct Resolver {
     private let types: [TypeDefinition]
     private let conditionPrograms: [String: ConditionProgram]
-    private let tuplesByKey: [TupleKey: StoredTuple]
     private let buckets: [ObjectRelation: TupleBucket]
     private let user: String
     private let requestContext: [String: ConditionValue]
@@ -91,7 +90,6 @@ struct Resolver {
     init(model: AuthorizationModel, tuples: TupleStore, request: CheckRequest, start: Checker.Start, limits: CheckLimits) {
         types = model.types
         conditionPrograms = model.conditionPrograms
-        tuplesByKey = tuples.tuplesByKey
         buckets = tuples.buckets
         user = request.user
         requestContext = request.context
@@ -165,26 +163,25 @@ struct Resolver {
     /// (written under an older model) are ignored.
     private mutating func evaluateDirect(frame: UnsafePointer<ResolutionFrame>, depth: Int) -> Verdict {
         let relation = types[frame.pointee.typeIndex].relations[frame.pointee.relationIndex]
-        let object = frame.pointee.object
+        guard let bucket = buckets[ObjectRelation(object: frame.pointee.object, relation: relation.name)] else { return .denied }
         var verdict = Verdict.denied
         if relation.admitsPlainUsersOfType[userTypeIndex] || (userIsWildcard && relation.admitsWildcardOfType[userTypeIndex]),
-            let stored = tuplesByKey[TupleKey(user: user, relation: relation.name, object: object)],
-            relation.admits(userType: userType, userRelation: nil, isWildcard: userIsWildcard, condition: stored.conditionName)
+            let entry = bucket.plainUsers.element(forKey: user),
+            relation.admits(userType: userType, userRelation: nil, isWildcard: userIsWildcard, condition: entry.condition?.name)
         {
-            verdict = conditionVerdict(stored.tuple.condition)
+            verdict = conditionVerdict(entry.condition)
             if verdict.isGranted { return verdict }
         }
         if !userIsWildcard, relation.admitsWildcardOfType[userTypeIndex],
-            let stored = tuplesByKey[TupleKey(user: wildcardUser, relation: relation.name, object: object)],
-            relation.admits(userType: userType, userRelation: nil, isWildcard: true, condition: stored.conditionName)
+            let entry = bucket.plainUsers.element(forKey: wildcardUser),
+            relation.admits(userType: userType, userRelation: nil, isWildcard: true, condition: entry.condition?.name)
         {
-            verdict = Verdict.union(verdict, conditionVerdict(stored.tuple.condition))
+            verdict = Verdict.union(verdict, conditionVerdict(entry.condition))
             if verdict.isGranted { return verdict }
         }
-        guard relation.admitsUsersets, let bucket = buckets[ObjectRelation(object: object, relation: relation.name)] else {
-            return verdict
-        }
-        for entry in bucket.usersets {
+        guard relation.admitsUsersets else { return verdict }
+        var entries = bucket.usersets.elements()
+        while let entry = entries.next() {
             verdict = Verdict.union(verdict, expandUserset(entry, relation: relation, frame: frame, depth: depth))
             if verdict.isGranted || costExceeded { break }
         }
@@ -192,14 +189,14 @@ struct Resolver {
     }
 
     /// A userset tuple `object#relation@group:x#member`: its condition and the user's `member` on `group:x`.
-    private mutating func expandUserset(_ entry: TupleBucket.Entry, relation: RelationDefinition, frame: UnsafePointer<ResolutionFrame>, depth: Int) -> Verdict {
-        guard let userRelation = entry.userRelation,
-            let target = relation.admittedUsersetTarget(userType: entry.userType, userRelation: userRelation, condition: entry.condition?.name),
+    private mutating func expandUserset(_ entry: TupleEntry, relation: RelationDefinition, frame: UnsafePointer<ResolutionFrame>, depth: Int) -> Verdict {
+        guard let userset = entry.userset,
+            let target = relation.admittedUsersetTarget(userType: userset.type, userRelation: userset.relation, condition: entry.condition?.name),
             target.typeIndex >= 0, target.relationIndex >= 0
         else { return .denied }
         let condition = conditionVerdict(entry.condition)
         if case .denied = condition { return .denied }
-        let membership = resolve(object: entry.userObject, typeIndex: target.typeIndex, relationIndex: target.relationIndex, depth: depth + 1, parent: frame)
+        let membership = resolve(object: userset.object, typeIndex: target.typeIndex, relationIndex: target.relationIndex, depth: depth + 1, parent: frame)
         return Verdict.intersection(condition, membership)
     }
 
@@ -208,13 +205,14 @@ struct Resolver {
         let tupleset = types[frame.pointee.typeIndex].relations[tuplesetIndex]
         guard let bucket = buckets[ObjectRelation(object: frame.pointee.object, relation: tupleset.name)] else { return .denied }
         var verdict = Verdict.denied
-        for entry in bucket.objects {
-            guard let targetType = tupleset.admittedObjectTypeIndex(userType: entry.userType, condition: entry.condition?.name),
+        var entries = bucket.plainUsers.elements()
+        while let entry = entries.next() {
+            guard entry.isObject, let targetType = tupleset.admittedObjectTypeIndex(user: entry.user, condition: entry.condition?.name),
                 targetType >= 0, targets[targetType] >= 0
             else { continue }
             let condition = conditionVerdict(entry.condition)
             if case .denied = condition { continue }
-            let target = resolve(object: entry.userObject, typeIndex: targetType, relationIndex: targets[targetType], depth: depth + 1, parent: frame)
+            let target = resolve(object: entry.user, typeIndex: targetType, relationIndex: targets[targetType], depth: depth + 1, parent: frame)
             verdict = Verdict.union(verdict, Verdict.intersection(condition, target))
             if verdict.isGranted || costExceeded { break }
         }

@@ -5,7 +5,7 @@ import Testing
 
 /// Shared helpers: models from JSON text, stores from tuple strings, checks in one call.
 enum Fixtures {
-    /// Parses JSON text and the model in it; a test fails (by trapping) only on a fixture typo.
+    /// Parses JSON text and the model in it; a fixture typo makes the calling test throw (and fail).
     static func model(_ text: String) throws -> AuthorizationModel {
         try AuthorizationModel.parse(try JSONParser.parse(text))
     }

@@ -138,3 +138,82 @@ struct TupleNormalizationTests {
         }
     }
 }
+
+@Suite("Tuple store against a plain model")
+struct TupleStoreDifferentialTests {
+    /// Random inserts, removals and filtered paginated reads, compared with a dictionary and sorting.
+    @Test("inserts, removals and listings agree with a sorted dictionary on random operations")
+    func randomOperations() {
+        var random = SplitMix64(seed: 2_024)
+        var store = TupleStore()
+        var model: [TupleKey: RelationshipTuple] = [:]
+        let objects = (0..<40).map { "doc:\($0)" }
+        let users = (0..<30).map { "user:\($0)" } + ["user:*", "group:a#member", "group:b#member"]
+        for step in 0..<30_000 {
+            let key = TupleKey(user: random.pick(users), relation: random.pick(["viewer", "editor"]), object: random.pick(objects))
+            if random.chance(2, in: 3) {
+                let tuple = RelationshipTuple(user: key.user, relation: key.relation, object: key.object,
+                                              condition: random.chance(1, in: 4) ? TupleCondition(name: "c", context: ["n": .int(Int64(step))]) : nil)
+                let inserted = store.insert(tuple)
+                #expect(inserted == (model[key] == nil))
+                if model[key] == nil { model[key] = tuple }
+            } else {
+                let removed = store.remove(key)
+                #expect(removed == model.removeValue(forKey: key))
+            }
+            if step % 3_000 == 0 { verifyListings(store, model, random: &random, objects: objects, users: users) }
+        }
+        verifyListings(store, model, random: &random, objects: objects, users: users)
+    }
+
+    private func verifyListings(_ store: TupleStore, _ model: [TupleKey: RelationshipTuple], random: inout SplitMix64, objects: [String], users: [String]) {
+        let expected = model.keys.sorted().map { model[$0]! }
+        #expect(store.count == model.count)
+        #expect(store.allTuples() == expected)
+        for _ in 0..<20 {
+            let object = random.chance(1, in: 2) ? random.pick(objects) : nil
+            let relation = random.chance(1, in: 2) ? random.pick(["viewer", "editor"]) : nil
+            let user = random.chance(1, in: 3) ? random.pick(users) : nil
+            let filtered = expected.filter { (object == nil || $0.object == object) && (relation == nil || $0.relation == relation) && (user == nil || $0.user == user) }
+            var pages: [RelationshipTuple] = []
+            var cursor: TupleKey?
+            let limit = 1 + random.below(50)
+            while true {
+                let page = store.read(object: object, relation: relation, user: user, after: cursor, limit: limit)
+                #expect(page.count <= limit)
+                if page.isEmpty { break }
+                pages += page
+                cursor = page.last?.key
+            }
+            #expect(pages == filtered)
+        }
+        if let some = expected.first {
+            #expect(store.tuple(for: some.key) == some)
+            #expect(store.contains(some.key))
+        }
+    }
+
+    @Test("a chunked sorted array stays sorted and unique across splits and removals")
+    func chunkedSortedArray() {
+        struct Number: SortKeyed, Sendable { let value: Int; var sortKey: Int { value } }
+        var random = SplitMix64(seed: 11)
+        var array = ChunkedSortedArray<Number>()
+        var reference = Set<Int>()
+        for _ in 0..<20_000 {
+            let value = random.below(5_000)
+            if random.chance(3, in: 4) {
+                #expect(array.insert(Number(value: value)) == reference.insert(value).inserted)
+            } else {
+                #expect((array.remove(key: value) != nil) == (reference.remove(value) != nil))
+            }
+        }
+        var iterator = array.elements()
+        var listed: [Int] = []
+        while let next = iterator.next() { listed.append(next.value) }
+        #expect(listed == reference.sorted())
+        #expect(array.count == reference.count)
+        var fromMiddle = array.elements(from: 2_500)
+        #expect(fromMiddle.next()?.value == reference.filter { $0 >= 2_500 }.min())
+        #expect(array.element(forKey: listed[listed.count / 2])?.value == listed[listed.count / 2])
+    }
+}
