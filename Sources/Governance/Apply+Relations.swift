@@ -55,6 +55,8 @@ extension GovernanceState {
         _ writes: [RelationshipTuple], _ deletes: [TupleKey], _ context: ApplyContext, _ effects: inout ApplyEffects
     ) throws(Rejection) -> CommandResult {
         guard let model else { throw .preconditionFailed("no authorization model has been written") }
+        // Stored (and fed to enforcers) with contexts in their declared types, so no check re-parses them.
+        let writes = writes.map { model.normalized($0) }
         let total = writes.count + deletes.count
         guard total > 0, total <= GovernanceLimits.maximumTuplesPerWrite else {
             throw .invalidArgument(field: "writes", message: "1 to \(GovernanceLimits.maximumTuplesPerWrite) writes and deletes together")

@@ -31,6 +31,18 @@ struct RelationsTests {
         #expect(harness.state.modelID == before)
     }
 
+    @Test("tuple contexts are stored in their declared parameter types")
+    func normalizedContexts() throws {
+        var harness = Harness()
+        harness.apply(.writeModel(json: Array(ModelFixtures.invoices.utf8)))
+        let written = RelationshipTuple(
+            user: "user:anne", relation: "approver", object: "invoice:9",
+            condition: TupleCondition(name: "within_limit", context: ["amount": .double(500)]))
+        #expect(harness.result(.writeTuples(writes: [written], deletes: [])) == .tuples(written: 1, deleted: 0))
+        let stored = try #require(harness.state.tuples.tuple(for: written.key))
+        #expect(stored.condition?.context["amount"] == .int(500))
+    }
+
     @Test("tuple writes are atomic: one bad tuple and nothing is written")
     func atomic() {
         var harness = Harness()
