@@ -57,16 +57,24 @@ public enum Revocation {
         case propose(Command)
         /// Answer 200 at once: the token is not one of ours or can no longer be used (RFC 7009 §2.2).
         case nothingToDo
+        /// Refuse: an agent asked to revoke a token that was not issued to it (RFC 7009 §2.1).
+        case refused(OAuthError)
     }
 
     /// The revocation for `token`: a token that verifies (whatever its liveness, so a token of a
     /// killed chain can still be revoked for good) gives `revokeToken(jti, expiry)`; anything else,
-    /// including an expired token or one already revoked, gives `.nothingToDo`.
+    /// including an expired token or one already revoked, gives `.nothingToDo`. When an agent
+    /// revokes (`requestingClientID`, the authenticated client), the token must have been issued to
+    /// it; an operator with an API key passes nil.
     public static func prepare(
-        token: String, state: GovernanceState, verifier: TokenVerifier, nowMilliseconds: Int64
+        token: String, state: GovernanceState, verifier: TokenVerifier, nowMilliseconds: Int64,
+        requestingClientID: String? = nil
     ) -> Outcome {
         guard let verified = try? TokenLiveness.verify(token, verifier: verifier, state: state, nowMilliseconds: nowMilliseconds)
         else { return .nothingToDo }
+        if let requestingClientID, requestingClientID != verified.claims.clientID {
+            return .refused(OAuthError(.unauthorizedClient, "a client may revoke only tokens issued to it"))
+        }
         let presented = PresentedToken(verified: verified)
         guard nowMilliseconds < presented.expiresAtMilliseconds, state.revokedTokens[presented.jti] == nil else {
             return .nothingToDo

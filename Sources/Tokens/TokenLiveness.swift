@@ -11,7 +11,7 @@ import JSON
 /// accepts its own tokens whatever resource server they name) and the replicated key table (a
 /// key retired at revision R verifies only tokens whose `warden_rev` is below R, until they
 /// expire). `problem` then applies the decision function's token rules: the `jti` is recorded
-/// and matches, not revoked, unexpired, every chain member exists and is active and was not
+/// with the same subject, chain, scopes, expiry and revision, not revoked, unexpired, every chain member exists and is active and was not
 /// reinstated after the token was minted, the chain is well formed, and the subject is neither
 /// a cut user nor an inactive service.
 public enum TokenLiveness {
@@ -87,7 +87,8 @@ public enum TokenLiveness {
         if nowMilliseconds >= token.expiresAtMilliseconds { return .expired }
         if state.revokedTokens[token.jti] != nil { return .revoked }
         guard let record = state.issuedTokens[token.jti], record.subject == token.subject, record.chain == token.chain,
-            record.issuedRevision == token.issuedAtRevision
+            record.issuedRevision == token.issuedAtRevision, record.scopes == token.scopes,
+            record.expiresAtMilliseconds == token.expiresAtMilliseconds
         else { return .notRecorded }
         if let problem = chainProblem(token.chain) { return .chainInvalid(problem) }
         for member in token.chain {

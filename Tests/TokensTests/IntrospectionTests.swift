@@ -119,6 +119,13 @@ func introspectionUnrecordedToken() throws {
     claims = try world.claims(token)
     claims.subject = "user:mallory"
     #expect(!world.introspect(try world.identity.signer.sign(claims)).active)
+    claims = try world.claims(token)
+    claims.scopes = ["payment:*"]
+    #expect(!world.introspect(try world.identity.signer.sign(claims)).active)
+    claims = try world.claims(token)
+    claims.expiresAt += 60
+    #expect(!world.introspect(try world.identity.signer.sign(claims)).active)
+    #expect(world.introspect(token).active)
 }
 
 // MARK: - Revocation (RFC 7009)
@@ -139,6 +146,22 @@ func revocationThenIntrospection() throws {
     var parameters = GrantWorld.exchangeParameters(token, actor: "planner")
     parameters["audience"] = nil
     #expect(world.grant(parameters).failure?.kind == .invalidGrant)
+}
+
+@Test("an agent may revoke only its own tokens; an operator (no client) may revoke any")
+func revocationByClient() throws {
+    var world = GrantWorld()
+    world.register("planner")
+    let token = try #require(world.clientCredentials("planner").success).accessToken
+    let byOther = Revocation.prepare(
+        token: token, state: world.state, verifier: world.verifier, nowMilliseconds: world.nowMilliseconds,
+        requestingClientID: "search")
+    guard case .refused(let error) = byOther else { Issue.record("expected a refusal, got \(byOther)"); return }
+    #expect(error.kind == .unauthorizedClient)
+    let byOwner = Revocation.prepare(
+        token: token, state: world.state, verifier: world.verifier, nowMilliseconds: world.nowMilliseconds,
+        requestingClientID: "planner")
+    guard case .propose = byOwner else { Issue.record("expected a command, got \(byOwner)"); return }
 }
 
 @Test("revoking garbage, a foreign token or an expired token has nothing to do")
