@@ -44,6 +44,9 @@ let package = Package(
             dependencies: ["Replica", "Raft", "Governance", "Authorization", "Tokens", "Crypto", "JSON", "Storage", "HTTP"]
         ),
 
+        // MARK: - The edge: feed subscriber, local decisions, authorizing proxy
+        .target(name: "Enforcer", dependencies: ["HTTP", "Tokens", "Governance", "Authorization", "JSON", "Crypto"]),
+
         // MARK: - The deterministic chaos simulator (one thread, virtual time, one seed)
         .target(name: "Simulator", dependencies: ["Replica", "Raft", "Governance", "Authorization"]),
 
@@ -52,7 +55,7 @@ let package = Package(
             name: "warden",
             dependencies: [
                 "Raft", "JSON", "Checksum", "Storage", "Authorization", "Governance", "Crypto", "Tokens",
-                "Replica", "Simulator", "Server", "HTTP",
+                "Replica", "Simulator", "Server", "HTTP", "Enforcer",
             ]
         ),
 
@@ -68,6 +71,7 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Raft", "Checksum"]),
         .testTarget(name: "ReplicaTests", dependencies: ["Replica", "Raft", "Governance", "Authorization"]),
+        .testTarget(name: "EnforcerTests", dependencies: ["Enforcer", "Governance", "Tokens", "HTTP", "JSON", "Crypto"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Replica", "Governance", "Tokens", "HTTP", "JSON", "Storage"]),
     ]
 )

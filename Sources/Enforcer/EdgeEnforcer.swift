@@ -1,0 +1,2 @@
+/// The edge enforcer (placeholder until the module lands).
+public struct EdgeEnforcer {}
