@@ -83,6 +83,15 @@ extension GovernanceState {
 
     // MARK: Token
 
+    /// Every rule that makes `token` dead at `now` (expiry, revocation, chain shape, members'
+    /// status and `valid_after`, a cut subject), in the decision's own words: introspection and
+    /// token exchange apply exactly the rules a decision does.
+    public func tokenProblems(_ token: PresentedToken, nowMilliseconds: Int64) -> [DecisionReason] {
+        var reasons: [DecisionReason] = []
+        checkToken(token, nowMilliseconds: nowMilliseconds, &reasons)
+        return reasons
+    }
+
     /// Every reason `token` is dead at `now`, apart from scopes and its actor. The status of
     /// `skippingStatusOf` (the acting agent, reported on its own) is not repeated; the subject
     /// is left to the caller when `checkingSubject` is false (the decision resolves it anyway).

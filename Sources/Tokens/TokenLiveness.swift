@@ -38,6 +38,21 @@ public enum TokenLiveness {
         /// The subject service is unknown or not active.
         case subjectInactive(String)
 
+        /// The liveness problem a decision reason names, nil for reasons that are not about the token.
+        init?(_ reason: DecisionReason) {
+            switch reason {
+            case .tokenExpired: self = .expired
+            case .tokenRevoked: self = .revoked
+            case .chainInvalid(let problem): self = .chainInvalid(problem)
+            case .chainMemberUnknown(let id): self = .memberUnknown(id)
+            case .chainMemberKilled(let id): self = .memberKilled(id)
+            case .chainMemberSuspended(let id): self = .memberSuspended(id)
+            case .tokenPredatesReinstatement(let id): self = .predatesReinstatement(id)
+            case .subjectCut(let subject): self = .subjectCut(subject)
+            default: return nil
+            }
+        }
+
         /// The rule, in words.
         public var description: String {
             switch self {
@@ -82,7 +97,8 @@ public enum TokenLiveness {
         return audience
     }
 
-    /// The first rule that makes `token` dead at `nowMilliseconds`, nil when it is alive.
+    /// The first rule that makes `token` dead at `nowMilliseconds`, nil when it is alive: the
+    /// cluster must have recorded it, then the decision function's own token rules apply.
     public static func problem(_ token: PresentedToken, state: GovernanceState, nowMilliseconds: Int64) -> Problem? {
         if nowMilliseconds >= token.expiresAtMilliseconds { return .expired }
         if state.revokedTokens[token.jti] != nil { return .revoked }
@@ -90,33 +106,16 @@ public enum TokenLiveness {
             record.issuedRevision == token.issuedAtRevision, record.scopes == token.scopes,
             record.expiresAtMilliseconds == token.expiresAtMilliseconds
         else { return .notRecorded }
-        if let problem = chainProblem(token.chain) { return .chainInvalid(problem) }
-        for member in token.chain {
-            guard let agent = state.agents[member] else { return .memberUnknown(member) }
-            if agent.status == .killed { return .memberKilled(member) }
-            if agent.status == .suspended { return .memberSuspended(member) }
-            if token.issuedAtRevision < agent.validAfter { return .predatesReinstatement(member) }
+        for reason in state.tokenProblems(token, nowMilliseconds: nowMilliseconds) {
+            if let problem = Problem(reason) { return problem }
         }
         return subjectProblem(token, state: state)
     }
 
-    /// Empty, longer than the bound, or naming an agent twice.
-    static func chainProblem(_ chain: [String]) -> String? {
-        if chain.isEmpty { return "empty chain" }
-        if chain.count > GovernanceLimits.maximumChainLength { return "longer than \(GovernanceLimits.maximumChainLength)" }
-        if Set(chain).count != chain.count { return "an agent appears twice (cycle)" }
-        return nil
-    }
-
+    /// A service subject must be a registered, active agent (users are covered by the
+    /// decision's `subject_cut` rule).
     private static func subjectProblem(_ token: PresentedToken, state: GovernanceState) -> Problem? {
-        if token.subject.hasPrefix(userPrefix) {
-            let userID = String(token.subject.dropFirst(userPrefix.count))
-            guard let user = state.users[userID] else { return nil }
-            if user.cutAtRevision != nil || token.issuedAtRevision < user.delegationValidAfter {
-                return .subjectCut(token.subject)
-            }
-            return nil
-        }
+        if token.subject.hasPrefix(userPrefix) { return nil }
         if let prefix = [agentPrefix, servicePrefix].first(where: { token.subject.hasPrefix($0) }) {
             let serviceID = String(token.subject.dropFirst(prefix.count))
             guard state.agents[serviceID]?.status == .active else { return .subjectInactive(token.subject) }
