@@ -19,6 +19,9 @@ struct Proposal {
     var term: UInt64
     var deadlineTick: UInt64
     var waitForEnforcers: Bool
+    /// Leadership was lost after the proposal: it still resolves definitely if its index
+    /// applies here within a grace period, else it becomes ambiguous (`leadershipLost`).
+    var orphaned = false
 }
 
 /// A write this node (as follower) forwarded to `leader` and that is unanswered so far, or

@@ -55,6 +55,11 @@ extension Replica {
         do {
             let index = try core.propose(stamped.encode())
             highestStampedTimestamp = stamped.timestampMilliseconds
+            if let displaced = proposals.removeValue(forKey: index) {
+                // An orphaned proposal of an earlier term was truncated here; another node may
+                // still hold it and commit it later, so its fate is unknown.
+                finishWrite(displaced.requester, .ambiguous(.leadershipLost))
+            }
             proposals[index] = Proposal(requester: requester, term: core.term,
                                         deadlineTick: tickCount + UInt64(configuration.writeTimeoutTicks), waitForEnforcers: waitForEnforcers)
         } catch {
@@ -144,12 +149,19 @@ extension Replica {
 
     // MARK: - Losing leadership, timeouts
 
-    /// Leadership (or the leader) changed: proposals and forwards to the old leader are ambiguous.
+    /// Ticks, in election timeouts, an orphaned proposal waits to see its index apply here
+    /// (with its own term: applied; with another: overwritten) before it is called ambiguous.
+    static let orphanGraceElectionTimeouts = 2
+
+    /// Leadership (or the leader) changed. Proposals are orphaned: within a grace period the
+    /// new leader's log tells whether they survived; after it they are ambiguous. Forwards to
+    /// the old leader are ambiguous at once (the old leader's answer may never come).
     func abandonWritesAfterLeaderChange() {
         if core.role != .leader {
-            for index in proposals.keys.sorted() {
-                let proposal = proposals.removeValue(forKey: index)!
-                finishWrite(proposal.requester, .ambiguous(.leadershipLost))
+            let graceDeadline = tickCount + UInt64(configuration.raftOptions.electionTimeoutTicks * Self.orphanGraceElectionTimeouts)
+            for index in proposals.keys.sorted() where !proposals[index]!.orphaned {
+                proposals[index]!.orphaned = true
+                proposals[index]!.deadlineTick = min(proposals[index]!.deadlineTick, graceDeadline)
             }
         }
         for forwardID in forwards.keys.sorted() {
@@ -163,7 +175,7 @@ extension Replica {
     func expireWrites() {
         for index in proposals.keys.sorted() where proposals[index]!.deadlineTick <= tickCount {
             let proposal = proposals.removeValue(forKey: index)!
-            finishWrite(proposal.requester, .ambiguous(.timedOut))
+            finishWrite(proposal.requester, .ambiguous(proposal.orphaned ? .leadershipLost : .timedOut))
         }
         for forwardID in forwards.keys.sorted() where forwards[forwardID]!.deadlineTick <= tickCount {
             let forward = forwards.removeValue(forKey: forwardID)!
