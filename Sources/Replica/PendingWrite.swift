@@ -48,4 +48,6 @@ struct EnforcerWaiter {
     var revision: UInt64
     var result: CommandResult
     var fencedByMilliseconds: Int64
+    /// The enforcers live here when the write applied: the ones it waits for.
+    var enforcerIDs: [String]
 }

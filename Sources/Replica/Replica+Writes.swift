@@ -207,9 +207,10 @@ extension Replica {
     func finishApplied(_ requester: Requester, revision: UInt64, result: CommandResult, waitForEnforcers: Bool) {
         precondition(revision <= lastAppliedIndex, "a write is acknowledged only once applied locally")
         if waitForEnforcers, case .client(let requestID) = requester {
-            let lease = state.settings.enforcerLeaseMilliseconds
+            let now = clock.nowMilliseconds
             enforcerWaiters.append(EnforcerWaiter(requestID: requestID, revision: revision, result: result,
-                                                  fencedByMilliseconds: clock.nowMilliseconds + lease))
+                                                  fencedByMilliseconds: now + state.settings.enforcerLeaseMilliseconds,
+                                                  enforcerIDs: liveEnforcerIDs(now: now)))
             return
         }
         finishWrite(requester, .applied(revision: revision, result: result, enforcers: nil))
