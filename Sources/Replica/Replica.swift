@@ -167,6 +167,29 @@ public final class Replica {
         feedRing.read(after: revision, limit: limit)
     }
 
+    // MARK: - Audit history
+
+    /// The sequence number the next audit record handed to `save` must carry: the store's
+    /// audit chain stays contiguous.
+    var nextAuditSeqToSave: UInt64 { storedAuditHeadSeq + UInt64(deferredBatch.auditRecords.count) + 1 }
+
+    /// Audit records this node's store lacks, when it caught up from a leader's snapshot (the
+    /// snapshot carries the audit head, not the history). While open, new records are not
+    /// handed to `save`; the shell copies the range from a peer (records are identical on every
+    /// node, hash-chained) into its store and reports it with `auditRecordsBackfilled(through:)`.
+    public var auditGap: ClosedRange<UInt64>? {
+        let next = nextAuditSeqToSave
+        return state.auditHead.seq >= next ? next...state.auditHead.seq : nil
+    }
+
+    /// The shell stored audit records up to `seq` itself (backfilled from a peer, contiguous
+    /// with what the store held); records after `seq` flow through `save` again once the gap
+    /// is closed.
+    public func auditRecordsBackfilled(through seq: UInt64) {
+        guard deferredBatch.auditRecords.isEmpty else { return }
+        storedAuditHeadSeq = max(storedAuditHeadSeq, min(seq, state.auditHead.seq))
+    }
+
     // MARK: - Completion helpers
 
     func complete(_ requestID: RequestID, _ outcome: RequestOutcome) {

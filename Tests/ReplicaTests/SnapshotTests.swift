@@ -65,6 +65,23 @@ struct SnapshotTests {
         #expect(cluster[lagging].appliedRevision == cluster[leader].appliedRevision)
         #expect(cluster[lagging].governance.digest() == cluster[leader].governance.digest())
         #expect(cluster[lagging].events(after: 0, limit: 10) != .events([]))
+
+        // The snapshot carried the audit head, not the history: the store stays contiguous and
+        // the gap is reported until the shell backfills it from a peer.
+        let laggingStore = cluster.stores[lagging]!
+        let leaderStore = cluster.stores[leader]!
+        #expect(laggingStore.auditGaps == 0)
+        let gap = try #require(cluster[lagging].auditGap)
+        #expect(gap.lowerBound == UInt64(laggingStore.auditRecords.count) + 1)
+        laggingStore.auditRecords += leaderStore.auditRecords.filter { gap.contains($0.seq) }
+        cluster[lagging].auditRecordsBackfilled(through: gap.upperBound)
+        #expect(cluster[lagging].auditGap == nil)
+        cluster[leader].submitWrite(requestID: 999, command: Fixture.user("after-gap"), actor: Fixture.operatorActor, idempotencyKey: nil)
+        _ = try cluster.await(999, at: leader)
+        try cluster.tick()
+        try cluster.settle()
+        #expect(laggingStore.auditGaps == 0)
+        #expect(laggingStore.auditRecords.map(\.hash) == leaderStore.auditRecords.map(\.hash))
     }
 
     @Test("an undecodable committed entry is skipped alike on every replica and counted")
