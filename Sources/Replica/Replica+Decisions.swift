@@ -20,7 +20,7 @@ extension Replica {
     func flushDecisionsIfDue() {
         // After a restart the committed tail is re-applied first, so that the highest batch
         // sequence Governance knows is current before a new one is numbered.
-        guard lastAppliedIndex >= core.commitIndex else { return }
+        guard lastAppliedIndex >= commitIndexAtStart else { return }
         if let batch = decisionBuffer.inFlight {
             guard !decisionBatchSubmitted else { return }
             submitDecisionBatch(batch)

@@ -35,6 +35,8 @@ public final class Replica {
     var highestStampedTimestamp: Int64 = .min
     /// Audit records up to this sequence number are already in the store.
     var storedAuditHeadSeq: UInt64
+    /// The commit index stored when this replica started: the tail to re-apply first.
+    let commitIndexAtStart: UInt64
 
     // MARK: - Persistence and output
 
@@ -97,6 +99,7 @@ public final class Replica {
         lastAppliedTimestamp = image.lastAppliedTimestampMilliseconds
         storedAuditHeadSeq = stored.auditHeadSeq
         lastSavedHardState = stored.hardState
+        commitIndexAtStart = stored.hardState.commitIndex
         recentResults = RecentResults(capacity: configuration.recentResultCapacity)
         feedRing = FeedRing(capacity: configuration.feedRingCapacity, horizon: lastAppliedIndex)
         decisionBuffer = DecisionBuffer(capacity: configuration.maximumBufferedDecisions)
