@@ -57,3 +57,23 @@ struct BoundsTests {
         #expect(cluster.outcome(1, at: follower)?.isAmbiguous == true)
     }
 }
+
+@Suite("Replica leadership transfer")
+struct TransferTests {
+    @Test("a write during a leadership transfer fails definitely, and the new leader then accepts writes")
+    func writeDuringTransferFails() throws {
+        let cluster = try TestCluster()
+        let leader = try cluster.electLeader()
+        let target = cluster.followers()[0]
+        try cluster[leader].transferLeadership(to: target)
+        cluster[leader].submitWrite(requestID: 1, command: Fixture.user("anne"), actor: Fixture.operatorActor, idempotencyKey: nil)
+        try cluster.step()
+        #expect(cluster.outcome(1, at: leader) == .failed(.transferInProgress))
+        #expect(cluster[leader].governance.users["anne"] == nil)
+        for _ in 0..<50 where cluster[target].role != .leader || cluster[leader].leaderID != target { try cluster.tick() }
+        #expect(cluster[target].role == .leader)
+        // The former leader now forwards to the new one.
+        cluster[leader].submitWrite(requestID: 2, command: Fixture.user("anne"), actor: Fixture.operatorActor, idempotencyKey: nil)
+        #expect(try cluster.await(2, at: leader)?.appliedRevision != nil)
+    }
+}
