@@ -9,7 +9,8 @@ import Governance
 /// acknowledgement count is an early-out and a report about the enforcers attached here.
 extension Replica {
     /// Records that enforcer `enforcerID` applied everything up to `revision` (acks never move
-    /// an enforcer backwards). Ignored once `maximumEnforcers` distinct enforcers are known.
+    /// an enforcer backwards). With `maximumEnforcers` known, a new one replaces the one heard
+    /// from longest ago if that one's lease lapsed, and is ignored otherwise.
     public func recordEnforcerAck(enforcerID: String, revision: UInt64) {
         let now = clock.nowMilliseconds
         if var status = enforcerRegistry[enforcerID] {
@@ -18,7 +19,12 @@ extension Replica {
             enforcerRegistry[enforcerID] = status
             return
         }
-        guard enforcerRegistry.count < configuration.maximumEnforcers else { return }
+        if enforcerRegistry.count >= configuration.maximumEnforcers {
+            // Full: make room by forgetting the enforcer heard from longest ago, if its lease lapsed.
+            guard let stalest = enforcerRegistry.values.min(by: { ($0.lastHeardMilliseconds, $0.id) < ($1.lastHeardMilliseconds, $1.id) }),
+                  !isLive(stalest, now: now) else { return }
+            enforcerRegistry[stalest.id] = nil
+        }
         enforcerRegistry[enforcerID] = EnforcerStatus(id: enforcerID, acknowledgedRevision: revision, lastHeardMilliseconds: now, isLive: true)
     }
 

@@ -122,3 +122,24 @@ struct EdgeTests {
         #expect(cluster[leader].events(after: revisions[4], limit: 10) == .events([]))
     }
 }
+
+@Suite("Enforcer registry")
+struct EnforcerRegistryTests {
+    @Test("the enforcer table is bounded: a silent enforcer makes room, live ones are never evicted")
+    func registryBounded() throws {
+        let cluster = try TestCluster { $0.maximumEnforcers = 2 }
+        let node: NodeID = 1
+        cluster[node].recordEnforcerAck(enforcerID: "edge-a", revision: 1)
+        cluster[node].recordEnforcerAck(enforcerID: "edge-b", revision: 1)
+        cluster[node].recordEnforcerAck(enforcerID: "edge-c", revision: 1)
+        #expect(cluster[node].enforcers().map(\.id) == ["edge-a", "edge-b"])
+        cluster.clocks[node]!.nowMilliseconds += 400
+        cluster[node].recordEnforcerAck(enforcerID: "edge-b", revision: 2)
+        cluster.clocks[node]!.nowMilliseconds += 200
+        cluster[node].recordEnforcerAck(enforcerID: "edge-c", revision: 2)
+        let statuses = cluster[node].enforcers()
+        #expect(statuses.map(\.id) == ["edge-b", "edge-c"])
+        #expect(statuses.filter { !$0.isLive }.isEmpty)
+        #expect(statuses.first?.acknowledgedRevision == 2)
+    }
+}
