@@ -24,8 +24,8 @@ struct Proposal {
     var orphaned = false
 }
 
-/// A write this node (as follower) forwarded to `leader` and that is unanswered so far, or
-/// answered as committed at `committedRevision` and waiting to apply here.
+/// A write this node (as follower) forwarded to `leader`: unanswered so far, or answered as
+/// committed at `committedRevision` and waiting to apply here.
 struct Forward {
     var requester: Requester
     var leader: NodeID

@@ -37,7 +37,7 @@ extension Replica {
             finishWrite(requester, .failed(.noLeader))
             return
         }
-        guard forwards.count < configuration.maximumInflightForwards else {
+        guard forwards.count + forwardsAwaitingApply.count < configuration.maximumInflightForwards else {
             finishWrite(requester, .failed(.tooManyForwards))
             return
         }
@@ -102,8 +102,9 @@ extension Replica {
     private func rememberForwardKey(_ key: ForwardKey) {
         recentForwardKeys.insert(key)
         recentForwardOrder.append(key)
+        // Forget in chunks (the older half at a time), so remembering stays O(1) amortized.
         let capacity = configuration.maximumInflightForwards * Self.recentForwardKeyFactor
-        if recentForwardOrder.count > capacity {
+        if recentForwardOrder.count > 2 * capacity {
             let evicted = recentForwardOrder.count - capacity
             for old in recentForwardOrder.prefix(evicted) { recentForwardKeys.remove(old) }
             recentForwardOrder.removeFirst(evicted)
@@ -118,11 +119,12 @@ extension Replica {
 
     /// The leader answered a forwarded write.
     func acceptForwardResult(from leader: NodeID, forwardID: UInt64, outcome: ForwardedOutcome) {
-        guard var forward = forwards[forwardID], forward.leader == leader, forward.committedRevision == nil else { return }
+        guard var forward = forwards[forwardID], forward.leader == leader else { return }
         switch outcome {
         case .committed(let revision):
             forward.committedRevision = revision
-            forwards[forwardID] = forward
+            forwards[forwardID] = nil
+            forwardsAwaitingApply[forwardID] = forward
             completeForwardsApplied()
         case .failed(let reason):
             forwards[forwardID] = nil
@@ -136,9 +138,11 @@ extension Replica {
     /// Completes forwarded writes whose committed revision this node has applied, with the
     /// result its own apply produced (read-your-writes at the node the client talks to).
     func completeForwardsApplied() {
-        for forwardID in forwards.keys.sorted() {
-            guard let forward = forwards[forwardID], let revision = forward.committedRevision, revision <= lastAppliedIndex else { continue }
-            forwards[forwardID] = nil
+        guard !forwardsAwaitingApply.isEmpty else { return }
+        for forwardID in forwardsAwaitingApply.keys.sorted() {
+            guard let forward = forwardsAwaitingApply[forwardID], let revision = forward.committedRevision,
+                  revision <= lastAppliedIndex else { continue }
+            forwardsAwaitingApply[forwardID] = nil
             if let result = recentResults.result(at: revision) {
                 finishApplied(forward.requester, revision: revision, result: result, waitForEnforcers: forward.waitForEnforcers)
             } else {
@@ -165,7 +169,7 @@ extension Replica {
             }
         }
         for forwardID in forwards.keys.sorted() {
-            guard let forward = forwards[forwardID], forward.committedRevision == nil, forward.leader != core.leaderID else { continue }
+            guard let forward = forwards[forwardID], forward.leader != core.leaderID else { continue }
             forwards[forwardID] = nil
             finishWrite(forward.requester, .ambiguous(.leadershipLost))
         }
@@ -179,6 +183,10 @@ extension Replica {
         }
         for forwardID in forwards.keys.sorted() where forwards[forwardID]!.deadlineTick <= tickCount {
             let forward = forwards.removeValue(forKey: forwardID)!
+            finishWrite(forward.requester, .ambiguous(.timedOut))
+        }
+        for forwardID in forwardsAwaitingApply.keys.sorted() where forwardsAwaitingApply[forwardID]!.deadlineTick <= tickCount {
+            let forward = forwardsAwaitingApply.removeValue(forKey: forwardID)!
             finishWrite(forward.requester, .ambiguous(.timedOut))
         }
     }

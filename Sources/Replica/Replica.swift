@@ -54,7 +54,10 @@ public final class Replica {
     var tickCount: UInt64 = 0
     var openRequests: Set<RequestID> = []
     var proposals: [UInt64: Proposal] = [:]
+    /// Forwarded writes the leader has not answered yet, by forward id.
     var forwards: [UInt64: Forward] = [:]
+    /// Forwarded writes the leader answered as committed, waiting to apply here.
+    var forwardsAwaitingApply: [UInt64: Forward] = [:]
     var nextForwardID: UInt64
     var recentForwardKeys: Set<ForwardKey> = []
     var recentForwardOrder: [ForwardKey] = []
