@@ -101,10 +101,10 @@ enum RegistryRoutes {
         return request.readJSON { context in
             let matching = context.state.agents.values.filter { agent in
                 (status == nil || agent.status.name == status) && (owner == nil || agent.owner == owner)
-                    && (kind == nil || agent.kind.name == kind) && (after == nil || agent.id > after!)
+                    && (kind == nil || agent.kind.name == kind) && (after.map { agent.id > $0 } ?? true)
             }
             let page = matching.sorted { $0.id < $1.id }.prefix(limit)
-            let next: JSONValue = page.count == limit && matching.count > limit ? .string(page.last!.id) : .null
+            let next: JSONValue = matching.count > limit ? .string(page.last?.id ?? "") : .null
             return .success(["agents": .array(page.map(APIRendering.agent)), "next": next])
         }
     }

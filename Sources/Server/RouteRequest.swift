@@ -38,7 +38,7 @@ extension RouteRequest {
     /// is returned by `makeCommand` after authentication, so unauthenticated callers learn nothing
     /// and a malformed write never yields a command.
     func write<Body: Sendable>(
-        waitForEnforcers: Bool = false,
+        waitsForEnforcers: (Body) -> Bool = { _ in false },
         parse: (inout JSONObjectReader) -> Body?,
         make: @escaping @Sendable (Body, WriteContext) -> Result<PreparedWrite, APIRefusal>
     ) -> APIOperation {
@@ -50,7 +50,8 @@ extension RouteRequest {
             let errors = reader.finish()
             if let body, errors.isEmpty { parsed = .success(body) } else { parsed = .failure(.validation(errors)) }
         }
-        return writeParsed(parsed, waitForEnforcers: waitForEnforcers, make: make)
+        let waits = (try? parsed.get()).map(waitsForEnforcers) ?? false
+        return writeParsed(parsed, waitForEnforcers: waits, make: make)
     }
 
     /// A write without a body (DELETE, kill without fields).
@@ -105,12 +106,15 @@ extension RouteRequest {
 extension RouteRequest {
     /// A read at the consistency the query asks for; `evaluate` renders the answer.
     func read(_ evaluate: @escaping @Sendable (ReadContext) -> ReadResult) -> APIOperation {
-        guard let credentials else { return .respond(Authentication.unauthenticated("missing or malformed bearer API key")) }
-        let consistency: ReadConsistency
         switch ConsistencyParsing.parse(query["consistency"]) {
-        case .success(let value): consistency = value
+        case .success(let consistency): return readWith(consistency: consistency, evaluate)
         case .failure(let problem): return .respond(problem.response())
         }
+    }
+
+    /// A read at an explicit consistency (`/v1/check` takes it from the body).
+    func readWith(consistency: ReadConsistency, _ evaluate: @escaping @Sendable (ReadContext) -> ReadResult) -> APIOperation {
+        guard let credentials else { return .respond(Authentication.unauthenticated("missing or malformed bearer API key")) }
         return .read(ReadOperation(
             routeName: routeName, requiredRoles: requiredRoles, credentials: credentials, consistency: consistency,
             evaluate: evaluate))
