@@ -183,3 +183,11 @@ let invoiceModel = """
        "parameters":{"amount":{"type_name":"TYPE_NAME_INT"},
                      "subject":{"type_name":"TYPE_NAME_MAP","generic_types":[{"type_name":"TYPE_NAME_ANY"}]}}}}}
     """
+
+extension JSONValue {
+    /// Element `index` when this is an array that long.
+    subscript(index: Int) -> JSONValue? {
+        guard let elements = arrayValue, elements.indices.contains(index) else { return nil }
+        return elements[index]
+    }
+}
