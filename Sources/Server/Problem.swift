@@ -128,10 +128,9 @@ public enum APIResponses {
     /// The answer for a write that did not end in an applied entry, or whose entry was refused.
     public static func failure(_ completion: WriteCompletion) -> HTTPResponse? {
         switch completion {
-        case .applied(let revision, .rejected(let rejection), _):
-            return Problem.rejection(rejection).response(revision: revision)
-        case .applied:
-            return nil
+        case .applied(let applied):
+            guard case .rejected(let rejection) = applied.result else { return nil }
+            return Problem.rejection(rejection).response(revision: applied.revision)
         case .unavailable(let detail, let retryAfterSeconds):
             return Problem(status: 503, code: "unavailable", detail: detail + "; the write was not applied, retry")
                 .response(headers: [("Retry-After", String(max(retryAfterSeconds, 0)))])

@@ -89,14 +89,14 @@ extension RouteRequest {
     /// A command prepared for the caller, rendered by `render` when applied (failures are shared).
     static func prepared(
         _ command: Command, _ context: WriteContext, status: Int = 200,
-        render: @escaping @Sendable (UInt64, CommandResult, EnforcerAcknowledgement?) -> [String: JSONValue]?
+        render: @escaping @Sendable (AppliedWrite) -> [String: JSONValue]?
     ) -> Result<PreparedWrite, APIRefusal> {
         .success(PreparedWrite(actor: context.caller.actor, command: command) { completion in
             if let failure = APIResponses.failure(completion) { return failure }
-            guard case .applied(let revision, let result, let enforcers) = completion, let members = render(revision, result, enforcers) else {
+            guard case .applied(let applied) = completion, let members = render(applied) else {
                 return Problem(status: 500, code: "internal", detail: "unexpected result for \(command.name)").response()
             }
-            return APIResponses.json(status, members, revision: revision)
+            return APIResponses.json(status, members, revision: applied.revision)
         })
     }
 }

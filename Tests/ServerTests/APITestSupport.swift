@@ -130,7 +130,8 @@ struct TestNode {
                 timestampMilliseconds: Self.nowMilliseconds, idempotencyKey: operation.idempotencyKey, actor: prepared.actor,
                 command: prepared.command))
             let acknowledgement = prepared.command.name == "agent_killed" ? enforcers : nil
-            return prepared.render(.applied(revision: outcome.revision, result: outcome.result, enforcers: acknowledgement))
+            return prepared.render(.applied(AppliedWrite(
+                revision: outcome.revision, result: outcome.result, replayed: outcome.replayed, enforcers: acknowledgement)))
         }
     }
 
