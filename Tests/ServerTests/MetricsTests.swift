@@ -1,0 +1,52 @@
+import HTTP
+import Server
+import Testing
+
+@Suite("metrics")
+struct MetricsTests {
+    @Test("counters, gauges and histograms are exposed in Prometheus text format")
+    func exposition() {
+        let metrics = Metrics()
+        metrics.recordRequest(route: "POST /v1/agents", status: 201)
+        metrics.recordRequest(route: "POST /v1/agents", status: 201)
+        metrics.recordRequest(route: "GET /v1/agents/{id}", status: 404)
+        metrics.set(StandardMetric.appliedRevision, to: 42)
+        metrics.observe(StandardMetric.commitLatency, 0.0007)
+        metrics.observe(StandardMetric.commitLatency, 0.003)
+        metrics.observe(StandardMetric.commitLatency, 5)
+        let text = metrics.exposition()
+        #expect(text.contains("# HELP warden_http_requests_total HTTP requests by route and status code\n# TYPE warden_http_requests_total counter\n"))
+        #expect(text.contains("warden_http_requests_total{route=\"POST /v1/agents\",code=\"201\"} 2\n"))
+        #expect(text.contains("warden_http_requests_total{route=\"GET /v1/agents/{id}\",code=\"404\"} 1\n"))
+        #expect(text.contains("# TYPE warden_applied_revision gauge\nwarden_applied_revision 42\n"))
+        #expect(text.contains("warden_commit_latency_seconds_bucket{le=\"0.0005\"} 0\n"))
+        #expect(text.contains("warden_commit_latency_seconds_bucket{le=\"0.001\"} 1\n"))
+        #expect(text.contains("warden_commit_latency_seconds_bucket{le=\"0.005\"} 2\n"))
+        #expect(text.contains("warden_commit_latency_seconds_bucket{le=\"1\"} 2\n"))
+        #expect(text.contains("warden_commit_latency_seconds_bucket{le=\"+Inf\"} 3\n"))
+        #expect(text.contains("warden_commit_latency_seconds_sum 5.0037\n"))
+        #expect(text.contains("warden_commit_latency_seconds_count 3\n"))
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            let value = line.split(separator: " ").last.map(String.init) ?? ""
+            #expect(Double(value) != nil || value == "+Inf", "\(line)")
+        }
+    }
+
+    @Test("label values are escaped and series per family are bounded")
+    func escapingAndBounds() {
+        let metrics = Metrics()
+        metrics.declare("test_total", .counter, help: "a\nb", labels: ["name"])
+        metrics.increment("test_total", labels: ["say \"hi\"\\\n"])
+        #expect(metrics.exposition().contains("test_total{name=\"say \\\"hi\\\"\\\\\\n\"} 1\n"))
+        #expect(metrics.exposition().contains("# HELP test_total a\\nb\n"))
+        for index in 0..<(Metrics.maximumSeriesPerFamily + 10) { metrics.increment("test_total", labels: ["n\(index)"]) }
+        let series = metrics.exposition().split(separator: "\n").filter { $0.hasPrefix("test_total{") }
+        #expect(series.count == Metrics.maximumSeriesPerFamily)
+    }
+
+    @Test("the metrics response carries the Prometheus content type")
+    func response() {
+        let response = Metrics().response()
+        #expect(response.status == 200 && response.headers["Content-Type"] == Metrics.contentType)
+    }
+}
