@@ -48,6 +48,8 @@ struct TestNode {
     var state = GovernanceState()
     var keys: [APIKeyRole: String] = [:]
     var applied: [LogEntryPayload] = []
+    /// The result of each applied entry, in order.
+    var results: [CommandResult] = []
     let random = SeededBytes(seed: 42)
     let audit = MemoryAuditLog()
     /// What the runtime reports for kills.
@@ -66,6 +68,7 @@ struct TestNode {
             keys[role] = plaintext
         }
         applied.removeAll()
+        results.removeAll()
     }
 
     @discardableResult
@@ -73,6 +76,7 @@ struct TestNode {
         let outcome = state.apply(payload, revision: state.appliedRevision + 1)
         audit.stored += outcome.auditRecords
         applied.append(payload)
+        results.append(outcome.result)
         return outcome
     }
 
