@@ -36,6 +36,14 @@ public enum APIRouter {
         return dispatch(route, parameters: parameters, request)
     }
 
+    /// The metrics label of a request: its route's name, `unmatched` when no path fits (bounded
+    /// cardinality: never the raw path); a wrong method counts under a route of that path.
+    public static func routeLabel(_ request: HTTPRequest) -> String {
+        let segments = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        let candidates = routes.filter { match($0, segments) != nil }
+        return (candidates.first { $0.method == request.method } ?? candidates.first)?.name ?? "unmatched"
+    }
+
     /// Checks path parameters, query and credentials, then calls the route's handler.
     static func dispatch(_ route: RouteDefinition, parameters: [String: String], _ request: HTTPRequest) -> APIOperation {
         for name in route.pathParameters where !APIValidation.isIdentifier(parameters[name] ?? "") {

@@ -139,11 +139,9 @@ extension Metrics {
     public func exposition() -> String {
         let snapshot = families.withLock { $0 }
         var output = ""
-        for name in snapshot.keys.sorted() {
-            let family = snapshot[name]!
+        for (name, family) in snapshot.sorted(by: { $0.key < $1.key }) {
             output += "# HELP \(name) \(Self.escapeHelp(family.help))\n# TYPE \(name) \(family.kind.rawValue)\n"
-            for labels in family.series.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-                let series = family.series[labels]!
+            for (labels, series) in family.series.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
                 let pairs = zip(family.labelNames, labels).map { ($0, $1) }
                 if family.kind == .histogram {
                     output += Self.histogramLines(name, pairs, series, family.buckets)

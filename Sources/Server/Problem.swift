@@ -120,6 +120,15 @@ public enum APIResponses {
         return HTTPResponse(status: status, headers: headers, body: JSONWriter().bytes(.object(members)))
     }
 
+    /// `response` with a `Warden-Revision` header when it has none: the runtime stamps answers the
+    /// router gave alone (404, 405, 400, `/healthz`) with the revision applied when it sends them.
+    public static func stamped(_ response: HTTPResponse, revision: UInt64) -> HTTPResponse {
+        guard response.headers[revisionHeader] == nil else { return response }
+        var headers = response.headers
+        headers.add(name: revisionHeader, value: String(revision))
+        return HTTPResponse(status: response.status, headers: headers, body: response.body)
+    }
+
     /// A JSON response without revision (public documents such as `/openapi.json`).
     public static func document(_ value: JSONValue, contentType: String = "application/json") -> HTTPResponse {
         HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", contentType)]), body: JSONWriter().bytes(value))

@@ -117,7 +117,7 @@ enum RelationRoutes {
             let page = context.state.tuples.read(
                 object: query["object"], relation: query["relation"], user: query["user"], after: start, limit: limit + 1)
             let shown = page.prefix(limit)
-            let next: JSONValue = page.count > limit ? .string(TupleCursor.encode(shown.last!.key)) : .null
+            let next: JSONValue = page.count > limit ? shown.last.map { .string(TupleCursor.encode($0.key)) } ?? .null : .null
             return .success(["tuples": .array(shown.map(APIRendering.tuple)), "next": next])
         }
     }

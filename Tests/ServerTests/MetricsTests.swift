@@ -50,3 +50,24 @@ struct MetricsTests {
         #expect(response.status == 200 && response.headers["Content-Type"] == Metrics.contentType)
     }
 }
+
+@Suite("metrics labels and revision stamping")
+struct APILabelTests {
+    @Test("requests are labelled by route template, never by raw path")
+    func labels() {
+        #expect(APIRouter.routeLabel(HTTPRequest(method: "GET", target: "/v1/agents/bot-17?consistency=serializable")) == "GET /v1/agents/{id}")
+        #expect(APIRouter.routeLabel(HTTPRequest(method: "POST", target: "/v1/agents/bot/kill")) == "POST /v1/agents/{id}/kill")
+        #expect(APIRouter.routeLabel(HTTPRequest(method: "PUT", target: "/v1/agents/bot")) == "GET /v1/agents/{id}")
+        #expect(APIRouter.routeLabel(HTTPRequest(method: "GET", target: "/secret/path/123")) == "unmatched")
+    }
+
+    @Test("answers the router gave alone get the revision header once")
+    func stamping() {
+        guard case .respond(let response) = APIRouter.route(HTTPRequest(method: "GET", target: "/nowhere")) else {
+            Issue.record("routed"); return
+        }
+        let stamped = APIResponses.stamped(response, revision: 9)
+        #expect(stamped.headers["Warden-Revision"] == "9" && stamped.status == 404)
+        #expect(APIResponses.stamped(stamped, revision: 10).headers.values(for: "Warden-Revision") == ["9"])
+    }
+}
