@@ -59,3 +59,21 @@ struct APIFormAndTimeTests {
         #expect(APITime.parse(APITime.format(milliseconds: 1_798_761_600_250)) == 1_798_761_600_250)
     }
 }
+
+@Suite("rendering runtime data")
+struct APIRuntimeRenderingTests {
+    @Test("enforcers and cluster status render with API.md's field names, sorted by id")
+    func rendering() {
+        let enforcers = APIRendering.enforcers([
+            EnforcerStatus(id: "edge-2", acknowledgedRevision: 9, lastAckMilliseconds: 0, lag: 1),
+            EnforcerStatus(id: "edge-1", acknowledgedRevision: 10, lastAckMilliseconds: 1_000, lag: 0),
+        ])
+        let response = APIResponses.json(200, enforcers, revision: 10)
+        #expect(body(response)?["enforcers"]?[0] == ["id": "edge-1", "acknowledged": 10, "last_ack": "1970-01-01T00:00:01Z", "lag": 0])
+        #expect(body(response)?["revision"] == 10 && response.headers["Warden-Revision"] == "10")
+        let cluster = APIRendering.cluster(
+            id: "n1", leader: nil, term: 3, commit: 10, applied: 9,
+            members: [ClusterMemberStatus(id: "n1", address: "127.0.0.1:7001", role: "follower", match: 10, lag: 0)])
+        #expect(cluster["leader"] == .null && cluster["members"]?[0]?["role"] == "follower" && cluster["term"] == 3)
+    }
+}
