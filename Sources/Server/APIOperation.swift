@@ -33,7 +33,7 @@ public enum APIOperation: Sendable {
     case transferLeadership(RuntimeRequest, to: String)
     /// `GET /readyz`.
     case readyz
-    /// `GET /metrics`: render `Metrics.exposition()` after refreshing the runtime gauges.
+    /// `GET /metrics`: refresh the runtime gauges, then send `metrics.response()`.
     case metrics
     /// `GET /v1/feed` (SSE or long poll).
     case feed(FeedRequest)

@@ -1,3 +1,4 @@
+import Dispatch
 import HTTP
 import Server
 import Testing
@@ -42,6 +43,15 @@ struct MetricsTests {
         for index in 0..<(Metrics.maximumSeriesPerFamily + 10) { metrics.increment("test_total", labels: ["n\(index)"]) }
         let series = metrics.exposition().split(separator: "\n").filter { $0.hasPrefix("test_total{") }
         #expect(series.count == Metrics.maximumSeriesPerFamily)
+    }
+
+    @Test("concurrent recording from many threads loses no increment")
+    func concurrent() {
+        let metrics = Metrics()
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            for _ in 0..<1_000 { metrics.recordRequest(route: "GET /healthz", status: 200) }
+        }
+        #expect(metrics.exposition().contains("warden_http_requests_total{route=\"GET /healthz\",code=\"200\"} 8000\n"))
     }
 
     @Test("the metrics response carries the Prometheus content type")
