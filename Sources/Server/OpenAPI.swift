@@ -73,6 +73,7 @@ public enum OpenAPI {
         if route.requestSchema != nil && !route.formEncoded {
             responses["409"] = problemResponse("Conflicts with the current state")
             responses["412"] = problemResponse("The object is not in a state that allows this")
+            responses["422"] = problemResponse("The Idempotency-Key was first used for a different request")
             responses["503"] = problemResponse("Not applied; retry after Retry-After")
             responses["504"] = problemResponse("May have applied; retry with the same Idempotency-Key")
         }

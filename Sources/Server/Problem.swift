@@ -89,6 +89,11 @@ extension Problem {
         Problem(status: 404, code: "not_found", detail: detail)
     }
 
+    /// 500: the state machine answered a command with a result of another kind (a bug, never input).
+    static func unexpected(_ command: Command) -> Problem {
+        Problem(status: 500, code: "internal", detail: "unexpected result for \(command.name)")
+    }
+
     /// The problem for a command the state machine refused.
     public static func rejection(_ rejection: Rejection) -> Problem {
         switch rejection {

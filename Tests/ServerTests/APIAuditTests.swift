@@ -105,6 +105,9 @@ struct APIWriteCompletionTests {
         #expect(body(first)?["agent"]?["id"] == body(second)?["agent"]?["id"])
         #expect(body(first)?["client_secret"] != nil && body(second)?["client_secret"] == nil && body(second)?["replayed"] == true)
         #expect(node.state.agents.count == 1)
+        let reused = node.send("POST", "/v1/users/anne/kill", json: #"{"reason":"x"}"#, headers: headers)
+        #expect(isProblem(reused, 422) && body(reused)?["type"] == "urn:warden:problem:idempotency_key_reused")
+        #expect(node.state.users["anne"] == nil)
         let bad = node.send("POST", "/v1/agents", json: #"{"name":"N","owner":"anne"}"#, headers: [("Idempotency-Key", "no spaces")])
         #expect(errorFields(bad) == ["Idempotency-Key"])
     }
