@@ -68,6 +68,7 @@ struct APILabelTests {
         #expect(APIRouter.routeLabel(HTTPRequest(method: "GET", target: "/v1/agents/bot-17?consistency=serializable")) == "GET /v1/agents/{id}")
         #expect(APIRouter.routeLabel(HTTPRequest(method: "POST", target: "/v1/agents/bot/kill")) == "POST /v1/agents/{id}/kill")
         #expect(APIRouter.routeLabel(HTTPRequest(method: "PUT", target: "/v1/agents/bot")) == "GET /v1/agents/{id}")
+        #expect(APIRouter.routeLabel(HTTPRequest(method: "HEAD", target: "/v1/agents")) == "GET /v1/agents")
         #expect(APIRouter.routeLabel(HTTPRequest(method: "GET", target: "/secret/path/123")) == "unmatched")
     }
 

@@ -54,8 +54,9 @@ struct APIRouterTests {
         var node = TestNode()
         let response = node.send("PUT", "/v1/agents/bot")
         #expect(isProblem(response, 405))
-        #expect(response.headers["Allow"] == "GET, PATCH, DELETE")
-        #expect(node.send("DELETE", "/v1/agents").headers["Allow"] == "POST, GET")
+        #expect(response.headers["Allow"] == "GET, HEAD, PATCH, DELETE")
+        #expect(node.send("DELETE", "/v1/agents").headers["Allow"] == "POST, GET, HEAD")
+        #expect(node.send("GET", "/v1/signals").headers["Allow"] == "POST")
         #expect(isProblem(node.send("POST", "/healthz"), 405))
     }
 
@@ -92,6 +93,8 @@ struct APIRouterTests {
         var node = TestNode()
         let health = node.send("GET", "/healthz", as: nil)
         #expect(health.status == 200 && body(health)?["status"] == "ok")
+        #expect(node.send("HEAD", "/healthz", as: nil).status == 200)
+        #expect(node.send("HEAD", "/v1/agents", as: .reader).status == 200)
         let document = node.send("GET", "/openapi.json", as: nil)
         #expect(document.status == 200 && body(document)?["openapi"] == "3.1.0")
     }
