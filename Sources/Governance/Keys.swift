@@ -8,7 +8,8 @@ public struct APIKey: Sendable, Hashable {
     public var name: String
     /// What the key may do.
     public var role: APIKeyRole
-    /// HMAC-SHA-256 of the key under the cluster key (never the key).
+    /// SHA-256 of the key's random 32-byte secret (never the key): high-entropy secrets need no
+    /// slow or keyed hash, and any node can check a key without a shared pepper.
     public var keyHash: [UInt8]
     /// The revision that created it.
     public var createdRevision: UInt64
