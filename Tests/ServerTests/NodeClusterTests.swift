@@ -88,7 +88,7 @@ struct NodeClusterTests {
         }
     }
 
-    @Test("a fourth node is added through a follower, becomes a voter with the data, then is removed")
+    @Test("a fourth node is added through a follower, becomes a voting follower with the data, then is removed")
     func addAndRemoveMember() throws {
         let cluster = try NodeTestCluster(nodeCount: 3)
         defer { cluster.shutdown() }
@@ -103,7 +103,7 @@ struct NodeClusterTests {
         #expect(added?.status == 200)
         let promoted = NodeTestCluster.eventually {
             let members = cluster.request(leader, "GET", "/v1/cluster")?.body?["members"]?.arrayValue ?? []
-            return members.contains { $0["id"]?.stringValue == "4" && $0["role"]?.stringValue == "voter" }
+            return members.contains { $0["id"]?.stringValue == "4" && $0["role"]?.stringValue == "follower" }
         }
         #expect(promoted)
         #expect(NodeTestCluster.eventually { cluster.agentStatus("before-join", on: 4) == "active" })
