@@ -151,6 +151,8 @@ public final class NodeRuntime: @unchecked Sendable {
         }
         lastLeader = soft.leaderID
         lastRole = soft.role
+        // A new leader creates the bootstrap key and learns its followers at once, not a duty interval later.
+        if soft.leaderID != nil { runDuties() }
     }
 
     // MARK: - Inbox
