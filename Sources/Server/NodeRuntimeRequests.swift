@@ -67,10 +67,10 @@ extension NodeRuntime {
         }
     }
 
-    /// Sends `response` and counts it.
+    /// Sends `response` (with a `Warden-Revision` header when it has none) and counts it.
     func send(_ response: HTTPResponse, route: String, to responder: HTTPResponder) {
         metrics.recordRequest(route: route, status: response.status)
-        responder.send(response)
+        responder.send(APIResponses.stamped(response, revision: replica.appliedRevision))
     }
 
     /// Authorizes a runtime request, then sends what `answer` builds.

@@ -36,7 +36,7 @@ struct NodeOAuthTests {
         }
     }
 
-    @Test("readiness, metrics, cluster status and discovery documents answer on every node")
+    @Test("readiness, metrics, cluster status, discovery documents and a leadership transfer through a follower")
     func statusRoutes() throws {
         let cluster = try NodeTestCluster(nodeCount: 3)
         defer { cluster.shutdown() }
@@ -50,7 +50,12 @@ struct NodeOAuthTests {
             #expect(cluster.request(node, "GET", "/.well-known/oauth-authorization-server")?.body?["token_endpoint"] != nil)
             #expect(cluster.request(node, "GET", "/v1/feed")?.status == 501)
         }
-        let address = try #require(cluster.addresses[leader])
+        let target = try #require([1, 2, 3].first { $0 != leader })
+        let proxiedThrough = try #require([1, 2, 3].first { $0 != leader && $0 != target })
+        let transfer = cluster.request(proxiedThrough, "POST", "/v1/cluster/leadership", json: #"{"to":"\#(target)"}"#)
+        #expect(transfer?.status == 200)
+        #expect(NodeTestCluster.eventually { cluster.waitReady() == target })
+        let address = try #require(cluster.addresses[target])
         let metrics = try cluster.client.send(.init(target: "/metrics"), host: address.host, port: address.port)
         let text = String(decoding: metrics.body, as: UTF8.self)
         #expect(text.contains("warden_applied_revision"))
