@@ -12,9 +12,10 @@ final class PeerSender: @unchecked Sendable {
     /// An idle sender posts an empty batch this often.
     static let announceIntervalSeconds = 1.0
     /// The first pause after a failed request; doubles up to `maximumBackoffSeconds`.
-    static let initialBackoffSeconds = 0.01
-    /// The longest pause between attempts to an unreachable peer.
-    static let maximumBackoffSeconds = 0.2
+    static let initialBackoffSeconds = 0.005
+    /// The longest pause between attempts to an unreachable peer: well under the 100 ms election
+    /// timeout, so a peer that comes back hears the leader's heartbeats before it campaigns.
+    static let maximumBackoffSeconds = 0.04
     /// Sent messages left at the queue's front before they are removed in one move.
     static let compactionThreshold = 1_024
 
