@@ -1,2 +1,0 @@
-/// The production node (placeholder until the module lands).
-public struct WardenNode {}
