@@ -135,3 +135,103 @@ extension GovernanceState {
         return name == "policy" ? .policy : .system
     }
 }
+
+// MARK: - Feed event wire form
+
+/// The binary form of a feed event that the feed's `data` carries (base64url) next to its
+/// readable fields, so the enforcer applies exactly the values the cluster published, with the
+/// same codecs the snapshot uses. Layout: tag byte, then the case's fields.
+extension FeedEvent {
+    /// Longest encoded event accepted: a model or a full tuple batch with conditions fits.
+    public static let maximumEncodedBytes = 2 * 1_024 * 1_024
+
+    /// The event as bytes (`FeedEvent.decode` reads them back).
+    public func encode() -> [UInt8] {
+        var writer = ByteWriter(reservingCapacity: 128)
+        switch self {
+        case .kill(let agentID, let revision, let reason, let initiator):
+            writer.byte(0); writer.string(agentID); writer.unsigned(revision); writer.string(reason); writer.string(initiator)
+        case .reinstate(let agentID, let validAfter):
+            writer.byte(1); writer.string(agentID); writer.unsigned(validAfter)
+        case .userKill(let userID, let revision):
+            writer.byte(2); writer.string(userID); writer.unsigned(revision)
+        case .userReinstate(let userID, let validAfter):
+            writer.byte(3); writer.string(userID); writer.unsigned(validAfter)
+        case .tokenRevoked(let jti, let expiresAt):
+            writer.byte(4); writer.string(jti); writer.signed(expiresAt)
+        case .agent(let agent):
+            writer.byte(5); agent.withoutSecret.write(into: &writer)
+        case .agentDeleted(let id):
+            writer.byte(6); writer.string(id)
+        case .user(let user):
+            writer.byte(7); user.write(into: &writer)
+        case .connection(let connection):
+            writer.byte(8); connection.write(into: &writer)
+        case .connectionDeleted(let id):
+            writer.byte(9); writer.string(id)
+        case .model(let modelID, let canonicalJSON):
+            writer.byte(10); writer.string(modelID); writer.data(canonicalJSON)
+        case .tuples(let writes, let deletes):
+            writer.byte(11)
+            writer.count(writes.count)
+            for tuple in writes { TupleCoding.write(tuple, into: &writer) }
+            writer.count(deletes.count)
+            for key in deletes { TupleCoding.write(key, into: &writer) }
+        case .settings(let settings):
+            writer.byte(12); settings.write(into: &writer)
+        case .signingKey(let key):
+            writer.byte(13); key.write(into: &writer)
+        }
+        return writer.bytes
+    }
+
+    /// Reads what `encode()` wrote; refuses trailing bytes, unknown tags and out-of-bound fields.
+    public static func decode(_ bytes: [UInt8]) throws(FeedReplicaError) -> FeedEvent {
+        guard bytes.count <= maximumEncodedBytes else { throw FeedReplicaError(message: "event larger than \(maximumEncodedBytes) bytes") }
+        var reader = ByteReader(bytes)
+        do throws(CommandDecodingError) {
+            let event = try read(&reader)
+            guard reader.isAtEnd else { throw reader.failure("trailing bytes") }
+            return event
+        } catch {
+            throw FeedReplicaError(message: error.description)
+        }
+    }
+
+    private static func read(_ reader: inout ByteReader) throws(CommandDecodingError) -> FeedEvent {
+        let id = GovernanceLimits.maximumIdentifierBytes
+        switch try reader.byte() {
+        case 0:
+            return .kill(
+                agentID: try reader.string(maximum: id, "agent"), revision: try reader.unsigned(),
+                reason: try reader.string(maximum: GovernanceLimits.maximumTextBytes, "reason"),
+                initiator: try reader.string(maximum: GovernanceLimits.maximumTextBytes, "initiator"))
+        case 1: return .reinstate(agentID: try reader.string(maximum: id, "agent"), validAfter: try reader.unsigned())
+        case 2: return .userKill(userID: try reader.string(maximum: id, "user"), revision: try reader.unsigned())
+        case 3: return .userReinstate(userID: try reader.string(maximum: id, "user"), delegationValidAfter: try reader.unsigned())
+        case 4: return .tokenRevoked(jti: try reader.string(maximum: id, "jti"), expiresAtMilliseconds: try reader.signed())
+        case 5: return .agent(try Agent.read(&reader))
+        case 6: return .agentDeleted(id: try reader.string(maximum: id, "agent"))
+        case 7: return .user(try User.read(&reader))
+        case 8: return .connection(try Connection.read(&reader))
+        case 9: return .connectionDeleted(id: try reader.string(maximum: id, "connection"))
+        case 10:
+            return .model(
+                modelID: try reader.string(maximum: id, "model id"),
+                canonicalJSON: try reader.data(maximum: GovernanceLimits.maximumModelBytes, "model"))
+        case 11:
+            var writes: [RelationshipTuple] = []
+            for _ in 0..<(try reader.count(maximum: GovernanceLimits.maximumTuplesPerWrite, "writes")) {
+                writes.append(try TupleCoding.readTuple(&reader))
+            }
+            var deletes: [TupleKey] = []
+            for _ in 0..<(try reader.count(maximum: GovernanceLimits.maximumTuplesPerWrite, "deletes")) {
+                deletes.append(try TupleCoding.readKey(&reader))
+            }
+            return .tuples(writes: writes, deletes: deletes)
+        case 12: return .settings(try Settings.read(&reader))
+        case 13: return .signingKey(try SigningKey.read(&reader))
+        case let tag: throw reader.failure("unknown feed event tag \(tag)")
+        }
+    }
+}

@@ -58,7 +58,11 @@ struct FeedReplicaTests {
         for index in cut..<full.payloads.count {
             let revision = UInt64(index + 1)
             let outcome = cluster.apply(full.payloads[index], revision: revision)
-            for event in outcome.feedEvents { try replica.applyFeedEvent(event, revision: revision) }
+            for event in outcome.feedEvents {
+                let carried = try FeedEvent.decode(event.encode())
+                #expect(carried == event)
+                try replica.applyFeedEvent(carried, revision: revision)
+            }
             replica.advanceFeedRevision(to: revision)
             guard index % Self.checkEveryEntries == 0 || index == full.payloads.count - 1 else { continue }
             let now = full.payloads[index].timestampMilliseconds
@@ -110,6 +114,17 @@ struct FeedReplicaTests {
         }
         #expect(refused)
         #expect(replica.model == nil && replica.appliedRevision == 0)
+    }
+
+    @Test("garbage event bytes are refused, never trap")
+    func garbageRefused() {
+        var random = SplitMix64(seed: 9)
+        for length in 0..<200 {
+            let bytes = (0..<length).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+            _ = try? FeedEvent.decode(bytes)
+        }
+        #expect((try? FeedEvent.decode([99])) == nil)
+        #expect((try? FeedEvent.decode(FeedEvent.agentDeleted(id: "a").encode() + [0])) == nil)
     }
 
     @Test("a kill's initiator is rebuilt from its audit name")
