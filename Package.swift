@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Raft", "Checksum"]),
         .testTarget(name: "ReplicaTests", dependencies: ["Replica", "Raft", "Governance", "Authorization"]),
-        .testTarget(name: "EnforcerTests", dependencies: ["Enforcer", "Governance", "Tokens", "HTTP", "JSON", "Crypto"]),
+        .testTarget(name: "EnforcerTests", dependencies: ["Enforcer", "Governance", "Tokens", "HTTP", "JSON", "Crypto", "Server", "Replica"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Replica", "Governance", "Tokens", "HTTP", "JSON", "Storage"]),
     ]
 )

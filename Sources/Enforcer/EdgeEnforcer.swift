@@ -1,2 +1,0 @@
-/// The edge enforcer (placeholder until the module lands).
-public struct EdgeEnforcer {}
