@@ -10,6 +10,7 @@ let usage = """
       bench raft          commit entries through 3 in-memory Raft cores; prints entries/s
       bench governance    decision latency and apply throughput of the state machine
       bench tokens        Ed25519 JWT sign and verify per second
+      enforcer            edge enforcer: local decisions from the feed (--id --cluster --listen --key-file)
       storage-torture     crash-test writer (--path P [--entries N]) or storage benchmark (--bench)
       help                this text
     """
@@ -20,6 +21,7 @@ switch (arguments.first, arguments.dropFirst().first) {
 case ("bench", "raft"): status = RaftBenchmark.run(Array(arguments.dropFirst(2)))
 case ("bench", "governance"): status = GovernanceBenchmark.run(Array(arguments.dropFirst(2)))
 case ("bench", "tokens"): status = TokensBenchmark.run(Array(arguments.dropFirst(2)))
+case ("enforcer", _): status = EnforcerCommand.run(Array(arguments.dropFirst()))
 case ("storage-torture", _): status = StorageTortureCommand.run(Array(arguments.dropFirst()))
 case ("help", _), ("--help", _), ("-h", _): print(usage); status = 0
 default:
