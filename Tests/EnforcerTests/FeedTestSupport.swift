@@ -1,3 +1,4 @@
+import Authorization
 import Crypto
 import Enforcer
 import Governance
@@ -103,5 +104,71 @@ enum FeedFixtures {
     static func agent(_ id: String, at revision: UInt64) -> FeedEvent {
         .agent(Agent(id: id, name: id, owner: "anne", kind: .agent, scopes: ["document:*"], attributes: [:], secretHash: [],
                      riskUpdatedAtMilliseconds: now, validAfter: revision, createdRevision: revision, updatedRevision: revision))
+    }
+}
+
+// MARK: - A whole cluster in one value, feeding a hub
+
+/// A governance state that applies commands and publishes their feed events through a hub, as
+/// the node runtime would.
+final class FakeCluster {
+    static let model = """
+        {"schema_version":"1.1","type_definitions":[
+          {"type":"user"},
+          {"type":"document","relations":{"viewer":{"this":{}}},
+           "metadata":{"relations":{"viewer":{"directly_related_user_types":[{"type":"user"}]}}}}
+        ]}
+        """
+
+    var state: GovernanceState
+    let source: ListSource
+    let hub = FeedHub()
+    let enforcer: APICredentials
+    var revision: UInt64 = 2
+    var now = FeedFixtures.now
+
+    init() {
+        let (state, enforcer, _) = FeedFixtures.state()
+        self.state = state
+        self.enforcer = enforcer
+        source = ListSource(governance: state)
+        source.appliedRevision = 2
+    }
+
+    /// Applies one command as the next entry and publishes what it changed.
+    @discardableResult
+    func apply(_ command: Command) -> ApplyOutcome {
+        revision += 1
+        let outcome = state.apply(LogEntryPayload(timestampMilliseconds: now, actor: .system, command: command), revision: revision)
+        source.governance = state
+        hub.publish(source.apply(outcome.feedEvents, at: revision), snapshotInstalled: false, source: source, nowMilliseconds: now)
+        return outcome
+    }
+
+    /// A model, agents `bot` and `helper`, and anne viewing document:1.
+    func populate() {
+        apply(.writeModel(json: Array(Self.model.utf8)))
+        for id in ["bot", "helper"] {
+            apply(.registerAgent(AgentRegistration(
+                id: id, name: id, owner: "anne", kind: .agent, scopes: ["document:*"], attributes: [:], secretHash: [1])))
+        }
+        apply(.writeTuples(writes: [RelationshipTuple(user: "user:anne", relation: "viewer", object: "document:1", condition: nil)], deletes: []))
+    }
+
+    func heartbeat(leader: String? = "1", at milliseconds: Int64) {
+        hub.tick(view: FeedClusterView(leader: leader, term: 1), source: source, nowMilliseconds: milliseconds)
+    }
+}
+
+/// Feeds what a sink received into an `EdgeState`, incrementally.
+struct EdgeFollower {
+    var state = EdgeState()
+    var parser = ServerSentEventParser()
+    var consumed = 0
+
+    mutating func catchUp(_ sink: RecordingSink, nowMilliseconds: Int64) throws {
+        let fresh = sink.received[consumed...]
+        consumed = sink.received.count
+        for event in try parser.append(fresh) { try state.receive(event, nowMilliseconds: nowMilliseconds) }
     }
 }
