@@ -45,7 +45,7 @@ let package = Package(
         ),
 
         // MARK: - The edge: feed subscriber, local decisions, authorizing proxy
-        .target(name: "Enforcer", dependencies: ["HTTP", "Tokens", "Governance", "Authorization", "JSON", "Crypto", "Server", "Replica"]),
+        .target(name: "Enforcer", dependencies: ["HTTP", "Tokens", "Governance", "Authorization", "JSON", "Crypto", "Server", "Replica"], exclude: ["README.md"]),
 
         // MARK: - The deterministic chaos simulator (one thread, virtual time, one seed)
         .target(name: "Simulator", dependencies: ["Replica", "Raft", "Governance", "Authorization"]),

@@ -41,14 +41,14 @@ struct EdgeShared: Sendable {
 // MARK: - The process
 
 /// `warden enforcer`: a thin shell around `EdgeState` — one feed reader thread with failover
-/// over `--cluster`, one shipper thread (acks and decision batches), and the local HTTP API
+/// over `--cluster`, one acknowledger thread per node, one decision-batch shipper, and the local HTTP API
 /// (`/v1/check`, `/v1/status`, `/metrics`, and the proxy when `--proxy-to` is given).
 public final class EdgeEnforcer: Sendable {
     /// Receive timeout of a feed connection: ten heartbeat periods of silence means failover.
     static let feedSilenceMilliseconds = 1_000
     /// Pause after every node refused, before trying the list again.
     static let retryPauseMilliseconds: UInt32 = 50
-    /// How often the shipper looks for acks and batches to send without being woken.
+    /// How often the shipper and the acknowledgers look for work without being woken.
     static let shipperPeriodMilliseconds = 20
     /// Timeouts of the shipper's and the proxy's HTTP calls.
     static let clientTimeout: Duration = .seconds(2)
@@ -57,6 +57,8 @@ public final class EdgeEnforcer: Sendable {
     public let configuration: EnforcerConfiguration
     let shared: Mutex<EdgeShared>
     let wake = DispatchSemaphore(value: 0)
+    /// One wake-up per node's acknowledger, signalled when the applied revision moves.
+    let ackWakes: [DispatchSemaphore]
     let client = HTTPClient(configuration: HTTPClientConfiguration(connectTimeout: .milliseconds(500), responseTimeout: clientTimeout))
     let decisionPrefix: String
     private let server = Mutex<HTTPServer?>(nil)
@@ -64,6 +66,7 @@ public final class EdgeEnforcer: Sendable {
     /// An enforcer that has not started.
     public init(configuration: EnforcerConfiguration) {
         self.configuration = configuration
+        ackWakes = configuration.cluster.map { _ in DispatchSemaphore(value: 0) }
         let start = EdgeClock.wallMilliseconds()
         decisionPrefix = "\(configuration.id)-\(start)-"
         shared = Mutex(EdgeShared(
@@ -85,6 +88,11 @@ public final class EdgeEnforcer: Sendable {
         let shipper = Thread { [self] in runShipper() }
         shipper.name = "shipper"
         shipper.start()
+        for (node, nodeWake) in zip(configuration.cluster, ackWakes) {
+            let acknowledger = Thread { [self] in runAcknowledger(node, wake: nodeWake) }
+            acknowledger.name = "ack \(node)"
+            acknowledger.start()
+        }
         return port
     }
 
@@ -92,6 +100,7 @@ public final class EdgeEnforcer: Sendable {
     public func stop() {
         shared.withLock { $0.stopping = true }
         wake.signal()
+        for nodeWake in ackWakes { nodeWake.signal() }
         server.withLock { $0 }?.shutdown(gracePeriod: .milliseconds(200))
     }
 
@@ -155,7 +164,7 @@ public final class EdgeEnforcer: Sendable {
             }
             return (true, shared.state.appliedRevision > before)
         }
-        if advanced { wake.signal() }
+        if advanced { for nodeWake in ackWakes { nodeWake.signal() } }
         return ok
     }
 

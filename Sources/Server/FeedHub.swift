@@ -83,7 +83,8 @@ public final class FeedHub {
             sink.startStream(FeedRendering.streamHead)
             subscriber.enqueue(FeedRendering.prelude, pieceBytes: limits.pieceBytes)
         }
-        service(subscriber, source: source, nowMilliseconds: nowMilliseconds, deadlinePassed: false)
+        // A long poll without `wait` answers at once, with or without events.
+        service(subscriber, source: source, nowMilliseconds: nowMilliseconds, deadlinePassed: (request.waitSeconds ?? 0) == 0)
     }
 
     // MARK: Publish

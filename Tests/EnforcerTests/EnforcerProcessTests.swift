@@ -82,17 +82,21 @@ struct EnforcerProcessTests {
     func failover() throws {
         try withCluster { cluster in
             try cluster.startEnforcer("edge-1", cluster: [1, 2, 3])
-            try cluster.waitUntil("attached to node 1") {
-                try cluster.local("edge-1", "GET", "/v1/status").json["connected_to"]?.stringValue == cluster.nodeURL(1) && isAllowed(cluster, "edge-1")
+            var attached = 0
+            try cluster.waitUntil("attached and deciding") {
+                let url = try cluster.local("edge-1", "GET", "/v1/status").json["connected_to"]?.stringValue
+                attached = (1...3).first { cluster.nodeURL($0) == url } ?? 0
+                return attached != 0 && isAllowed(cluster, "edge-1")
             }
-            cluster.killNode(1)
+            cluster.killNode(attached)
             try cluster.waitUntil("attached elsewhere and fresh") {
                 let status = try cluster.local("edge-1", "GET", "/v1/status").json
-                return status["connected_to"]?.stringValue != cluster.nodeURL(1) && status["fresh"]?.boolValue == true
+                return status["connected_to"]?.stringValue != cluster.nodeURL(attached) && status["fresh"]?.boolValue == true
             }
             #expect(isAllowed(cluster, "edge-1"))
-            try cluster.waitUntil("the kill commits without node 1") {
-                (try cluster.call(2, "POST", "/v1/agents/bot/kill", body: ["reason": "failover"])).status == 200
+            let survivor = attached == 1 ? 2 : 1
+            try cluster.waitUntil("the kill commits without the killed node") {
+                (try cluster.call(survivor, "POST", "/v1/agents/bot/kill", body: ["reason": "failover"])).status == 200
             }
             try cluster.waitUntil("the kill reaches the enforcer", seconds: 5) { try reasonCodes(cluster, "edge-1") == ["agent_killed"] }
         }

@@ -159,6 +159,17 @@ struct FeedHubTests {
         #expect(try timing.pollBody()["revision"]?.integerValue == 4 && hub.subscriberCount == 0)
     }
 
+    @Test("a long poll without wait answers at once, even with nothing new; without since it gets a snapshot")
+    func longPollWithoutWait() throws {
+        let (hub, source, enforcer, _) = hubWithSource()
+        let empty = RecordingSink(), fresh = RecordingSink()
+        hub.subscribe(FeedFixtures.request(enforcer, since: 2, sse: false), sink: empty, source: source, nowMilliseconds: now)
+        hub.subscribe(FeedFixtures.request(enforcer, sse: false), sink: fresh, source: source, nowMilliseconds: now)
+        #expect(try empty.pollBody()["events"]?.arrayValue?.isEmpty == true && empty.pollBody()["revision"]?.integerValue == 2)
+        #expect(try fresh.pollBody()["events"]?.arrayValue?.first?["type"]?.stringValue == "snapshot")
+        #expect(hub.subscriberCount == 0)
+    }
+
     @Test("a key without the enforcer role is refused with 403, a wrong secret with 401")
     func refusals() throws {
         let (hub, source, enforcer, reader) = hubWithSource()
