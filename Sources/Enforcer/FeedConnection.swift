@@ -46,8 +46,8 @@ enum FeedConnectionError: Error, Equatable {
 /// One `GET /v1/feed` SSE response read as it streams: a blocking socket with a receive
 /// timeout (heartbeats arrive every ≤ 100 ms, so a silent second means the node is gone or
 /// has no leader), the response head, then chunked or close-delimited body bytes into the SSE
-/// parser. Used by one thread only.
-final class FeedConnection {
+/// parser. Owned by one thread at a time (handed over once, never shared), hence unchecked `Sendable`.
+final class FeedConnection: @unchecked Sendable {
     /// Largest response head accepted.
     static let maximumHeadBytes = 16 * 1_024
     /// Bytes read per `recv`.

@@ -17,10 +17,12 @@ enum EnforcerCommand {
                                --route "METHOD /prefix ACTION TYPE" ... (ACTION mcp: tools/call → tool name)]
                                [--audit-buffer N] [--audit-full fail-closed|drop]
                warden enforcer bench     (in-process local decision latency, p50/p99)
+               warden enforcer bench CLUSTER_URLS ENFORCER_KEY_FILE ADMIN_KEY_FILE SUBSCRIBERS KILLS PREFIX
+                                         (kill → feed event latency at many subscriptions)
         """
 
     static func run(_ arguments: [String]) -> Int32 {
-        if arguments.first == "bench" { return EnforcerBenchmark.run() }
+        if arguments.first == "bench" { return arguments.count > 1 ? EnforcerBenchmark.feed(Array(arguments.dropFirst())) : EnforcerBenchmark.run() }
         let parsed = EnforcerConfiguration.parse(
             arguments, environment: ProcessInfo.processInfo.environment,
             readFile: { path in try? String(contentsOfFile: path, encoding: .utf8) })
@@ -97,5 +99,28 @@ enum EnforcerBenchmark {
         samples.sort()
         print("local decision (EdgeCheck.decide, allowed \(allowed)/\(iterations)): p50 \(samples[iterations / 2]) ns, p99 \(samples[iterations * 99 / 100]) ns")
         return 0
+    }
+}
+
+extension EnforcerBenchmark {
+    /// `bench URLS ENFORCER_KEY_FILE ADMIN_KEY_FILE SUBSCRIBERS KILLS PREFIX` against a running cluster.
+    static func feed(_ arguments: [String]) -> Int32 {
+        guard arguments.count == 6, let subscribers = Int(arguments[3]), let kills = Int(arguments[4]),
+            let enforcerKey = try? String(contentsOfFile: arguments[1], encoding: .utf8),
+            let adminKey = try? String(contentsOfFile: arguments[2], encoding: .utf8)
+        else {
+            FileHandleOutput.standardError(EnforcerCommand.usage)
+            return 2
+        }
+        let nodes = arguments[0].split(separator: ",").compactMap { NodeAddress(url: String($0)) }
+        do {
+            print(try FeedLatencyBenchmark.run(
+                nodes: nodes, enforcerKey: enforcerKey.trimmingCharacters(in: .whitespacesAndNewlines),
+                adminKey: adminKey.trimmingCharacters(in: .whitespacesAndNewlines), subscribers: subscribers, kills: kills, prefix: arguments[5]))
+            return 0
+        } catch {
+            FileHandleOutput.standardError("bench failed: \(error)")
+            return 1
+        }
     }
 }
