@@ -126,11 +126,20 @@ final class ProcessCluster {
             {"schema_version":"1.1","type_definitions":[{"type":"user"},{"type":"document","relations":{"viewer":{"this":{}}},
             "metadata":{"relations":{"viewer":{"directly_related_user_types":[{"type":"user"}]}}}}]}
             """
-        _ = try call(1, "PUT", "/v1/model", body: try JSONParser.parse(model))
+        try write(1, "PUT", "/v1/model", try JSONParser.parse(model))
         for agent in ["bot", "bot2"] {
-            _ = try call(2, "POST", "/v1/agents", body: ["id": .string(agent), "name": "Bot", "owner": "user:anne", "kind": "agent", "scopes": ["document:*"]])
+            try write(2, "POST", "/v1/agents", ["id": .string(agent), "name": "Bot", "owner": "user:anne", "kind": "agent", "scopes": ["document:*"]])
         }
-        _ = try call(3, "POST", "/v1/tuples", body: ["writes": [["user": "user:anne", "relation": "viewer", "object": "document:1"]]])
+        try write(3, "POST", "/v1/tuples", ["writes": [["user": "user:anne", "relation": "viewer", "object": "document:1"]]])
+    }
+
+    /// A write retried (same idempotency key) until it applies: 503/504 while a leader is elected.
+    func write(_ node: Int, _ method: String, _ path: String, _ body: JSONValue) throws {
+        let key = "setup-\(UInt64.random(in: 0...UInt64.max))"
+        try waitUntil("\(method) \(path) applies") {
+            let answer = try send(port: portBase + node, method, path, body: body, key: adminKey, headers: [("Idempotency-Key", key)])
+            return (200..<300).contains(answer.status)
+        }
     }
 
     /// Polls `condition` every 20 ms until it holds; throws after `waitLimitSeconds`.

@@ -152,10 +152,10 @@ struct EnforcerProcessTests {
             {"schema_version":"1.1","type_definitions":[{"type":"agent"},{"type":"toolserver","relations":{"send_payment":{"this":{}},"delete_all":{"this":{}}},
             "metadata":{"relations":{"send_payment":{"directly_related_user_types":[{"type":"agent"}]},"delete_all":{"directly_related_user_types":[{"type":"agent"}]}}}}]}
             """
-        _ = try cluster.call(1, "PUT", "/v1/model", body: try JSONParser.parse(model))
+        try cluster.write(1, "PUT", "/v1/model", try JSONParser.parse(model))
         let agent = try cluster.call(1, "POST", "/v1/agents", body: ["id": "payer", "name": "Payer", "owner": "user:anne", "kind": "agent", "scopes": ["toolserver:*"]])
         let secret = try #require(agent.json["client_secret"]?.stringValue)
-        _ = try cluster.call(1, "POST", "/v1/tuples", body: ["writes": [["user": "agent:payer", "relation": "send_payment", "object": "toolserver:main"]]])
+        try cluster.write(1, "POST", "/v1/tuples", ["writes": [["user": "agent:payer", "relation": "send_payment", "object": "toolserver:main"]]])
         let form = "grant_type=client_credentials&client_id=payer&client_secret=\(secret)&scope=toolserver:*"
         let tokenResponse = try cluster.client.send(
             HTTPClientRequest(method: "POST", target: "/oauth/token", headers: HTTPHeaders([("Content-Type", "application/x-www-form-urlencoded")]), body: Array(form.utf8)),
