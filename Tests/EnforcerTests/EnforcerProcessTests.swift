@@ -102,6 +102,27 @@ struct EnforcerProcessTests {
         }
     }
 
+    @Test("decision records reach the audit log once each, with the enforcer's decision ids")
+    func decisionsShipped() throws {
+        try withCluster { cluster in
+            try cluster.startEnforcer("edge-1", cluster: [2, 1, 3])
+            try cluster.waitUntil("the enforcer allows") { isAllowed(cluster, "edge-1") }
+            var ids: Set<String> = []
+            for agent in ["bot", "bot2", "ghost", "bot", "bot2"] {
+                if let id = try cluster.check("edge-1", agent: agent)["decision_id"]?.stringValue { ids.insert(id) }
+            }
+            let shipped: () throws -> [String] = {
+                let records = try cluster.call(1, "GET", "/v1/audit?type=decision&limit=1000").json["records"]?.arrayValue ?? []
+                return records.filter { $0["detail"]?["source"]?.stringValue == "edge-1" }.compactMap { $0["detail"]?["decision_id"]?.stringValue }
+            }
+            try cluster.waitUntil("every check is in the audit log") { ids.isSubset(of: Set(try shipped())) }
+            usleep(300_000)
+            let records = try shipped()
+            #expect(records.count == Set(records).count, "no record applied twice")
+            #expect(try cluster.call(1, "GET", "/v1/audit/verify").json["ok"]?.boolValue == true)
+        }
+    }
+
     @Test("one node serves 200 concurrent SSE subscribers, each receiving the kill")
     func twoHundredSubscribers() throws {
         try withCluster { cluster in
