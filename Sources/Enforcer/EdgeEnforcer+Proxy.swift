@@ -15,8 +15,9 @@ extension EdgeEnforcer {
 
     /// Verifies the bearer token, maps the request to actions (route table; MCP `tools/call`
     /// uses the tool name), decides each, then forwards or refuses (401 no/bad token, 403 deny,
-    /// 400 unreadable MCP body, 502 tool server unreachable). Request bodies are bounded by the
-    /// local server's limits; the upstream call runs off the event loop.
+    /// 400 unreadable MCP body, 502 tool server unreachable or over the bound). Request bodies are
+    /// bounded by the local server's limits (1 MiB), responses by `maximumProxiedResponseBytes`;
+    /// the upstream call runs off the event loop.
     func proxy(_ request: HTTPRequest, _ responder: HTTPResponder) {
         DispatchQueue.global().async { [self] in
             responder.send(authorizeAndForward(request))
@@ -71,7 +72,7 @@ extension EdgeEnforcer {
             headers.add(name: field.name, value: field.value)
         }
         let outgoing = HTTPClientRequest(method: request.method, target: request.target, headers: headers, body: request.body)
-        guard let response = try? client.send(outgoing, host: upstream.host, port: upstream.port) else {
+        guard let response = try? proxyClient.send(outgoing, host: upstream.host, port: upstream.port) else {
             return refusal(502, "upstream_unavailable", "the tool server at \(upstream) did not answer", [])
         }
         var back = HTTPHeaders()

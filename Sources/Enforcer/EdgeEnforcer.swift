@@ -60,6 +60,11 @@ public final class EdgeEnforcer: Sendable {
     /// One wake-up per node's acknowledger, signalled when the applied revision moves.
     let ackWakes: [DispatchSemaphore]
     let client = HTTPClient(configuration: HTTPClientConfiguration(connectTimeout: .milliseconds(500), responseTimeout: clientTimeout))
+    /// Largest tool-server response the proxy relays (it is held whole: bounded, not streamed).
+    static let maximumProxiedResponseBytes = 8 * 1_024 * 1_024
+    /// The proxy's upstream client: longer responses than the cluster calls, bounded bodies.
+    let proxyClient = HTTPClient(configuration: HTTPClientConfiguration(
+        connectTimeout: .seconds(1), responseTimeout: .seconds(30), maximumResponseBodyBytes: maximumProxiedResponseBytes))
     let decisionPrefix: String
     private let server = Mutex<HTTPServer?>(nil)
 
