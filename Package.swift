@@ -45,7 +45,7 @@ let package = Package(
         ),
 
         // MARK: - The edge: feed subscriber, local decisions, authorizing proxy
-        .target(name: "Enforcer", dependencies: ["HTTP", "Tokens", "Governance", "Authorization", "JSON", "Crypto"]),
+        .target(name: "Enforcer", dependencies: ["HTTP", "Tokens", "Governance", "Authorization", "JSON", "Crypto", "Server", "Replica"], exclude: ["README.md"]),
 
         // MARK: - The deterministic chaos simulator (one thread, virtual time, one seed)
         .target(name: "Simulator", dependencies: ["Replica", "Raft", "Governance", "Authorization"]),
@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Raft", "Checksum"]),
         .testTarget(name: "ReplicaTests", dependencies: ["Replica", "Raft", "Governance", "Authorization"]),
-        .testTarget(name: "EnforcerTests", dependencies: ["Enforcer", "Governance", "Tokens", "HTTP", "JSON", "Crypto"]),
+        .testTarget(name: "EnforcerTests", dependencies: ["Enforcer", "Governance", "Tokens", "HTTP", "JSON", "Crypto", "Server", "Replica"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Replica", "Governance", "Tokens", "HTTP", "JSON", "Storage"]),
     ]
 )

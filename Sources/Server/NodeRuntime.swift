@@ -47,6 +47,7 @@ public final class NodeRuntime: @unchecked Sendable {
     let secrets: ServerSecrets
     let clock = SystemClock()
     let inbox = NodeRuntimeInbox()
+    let feedHub = FeedHub()
     let proxyClient = HTTPClient(configuration: HTTPClientConfiguration(connectTimeout: .seconds(1), responseTimeout: .seconds(10)))
 
     // MARK: - Replica-thread state
@@ -133,6 +134,8 @@ public final class NodeRuntime: @unchecked Sendable {
         tickCount += 1
         if tickCount % Self.dutyIntervalTicks == 0 { runDuties() }
         expireMembershipWaits()
+        feedHub.tick(view: FeedClusterView(leader: replica.leaderID.map { String($0) }, term: replica.term), source: replica,
+                     nowMilliseconds: Int64(SystemClock.monotonicNanoseconds() / 1_000_000))
     }
 
     /// One `process()`: one group commit, then every completion answered.
@@ -145,6 +148,8 @@ public final class NodeRuntime: @unchecked Sendable {
             exit(1)
         }
         if let soft = output.softState { observe(soft) }
+        feedHub.publish(output.feed, snapshotInstalled: output.snapshotInstalled, source: replica,
+                        nowMilliseconds: Int64(SystemClock.monotonicNanoseconds() / 1_000_000))
         for (requestID, outcome) in output.completions { complete(requestID, outcome) }
         answerMembershipWaits()
         metrics.progress(applied: replica.appliedRevision, commit: replica.commitIndex, term: replica.term,

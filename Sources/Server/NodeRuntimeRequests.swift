@@ -61,9 +61,9 @@ extension NodeRuntime {
                 return APIResponses.json(200, ["enforcer": .string(id), "acknowledged": .integer(Int64(revision))],
                                          revision: replica.appliedRevision)
             }
-        case .feed:
-            let problem = Problem(status: 501, code: "not_implemented", detail: "the feed is served by a later release")
-            send(problem.response(revision: replica.appliedRevision), route: "GET /v1/feed", to: responder)
+        case .feed(let feed):
+            metrics.recordRequest(route: FeedHub.routeName, status: 200)
+            feedHub.subscribe(feed, sink: responder, source: replica, nowMilliseconds: Int64(SystemClock.monotonicNanoseconds() / 1_000_000))
         }
     }
 
