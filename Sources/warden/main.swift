@@ -12,6 +12,9 @@ let usage = """
       bench tokens        Ed25519 JWT sign and verify per second
       storage-torture     crash-test writer (--path P [--entries N]) or storage benchmark (--bench)
       help                this text
+
+    admin commands (talk to a running cluster):
+    \(AdminCommand.summary)
     """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -21,6 +24,7 @@ case ("bench", "raft"): status = RaftBenchmark.run(Array(arguments.dropFirst(2))
 case ("bench", "governance"): status = GovernanceBenchmark.run(Array(arguments.dropFirst(2)))
 case ("bench", "tokens"): status = TokensBenchmark.run(Array(arguments.dropFirst(2)))
 case ("storage-torture", _): status = StorageTortureCommand.run(Array(arguments.dropFirst()))
+case (let command?, _) where AdminCommand.handles(command): status = AdminCommand.run(arguments)
 case ("help", _), ("--help", _), ("-h", _): print(usage); status = 0
 default:
     FileHandleOutput.standardError(usage)
