@@ -1,0 +1,225 @@
+"""Fixtures that run a real 3-node Warden cluster on loopback for the integration tests.
+
+Each test module gets a fresh cluster: `warden init` writes the configuration into a temporary
+directory, three `warden serve` processes start on ports the OS picked, and the fixture waits
+(bounded) until every node answers `/readyz`. Whatever happens, exactly the processes it started
+are stopped, by pid: SIGTERM, then SIGKILL after a bounded wait.
+"""
+
+import os
+import re
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BINARY = Path(os.environ.get("WARDEN_BINARY", ROOT / ".build" / "debug" / "warden"))
+NODE_COUNT = 3
+# Bounds on every wait: a slow shared machine gets generous ones, a hang still ends.
+INIT_TIMEOUT_SECONDS = 30
+READY_TIMEOUT_SECONDS = 60
+STOP_TIMEOUT_SECONDS = 10
+REQUEST_TIMEOUT_SECONDS = 20
+POLL_INTERVAL_SECONDS = 0.05
+LOG_TAIL_BYTES = 4000
+
+
+def free_ports(count):
+    """Ports the OS hands out for 127.0.0.1, all distinct (the sockets stay open until all are chosen)."""
+    sockets = []
+    try:
+        for _ in range(count):
+            listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            listener.bind(("127.0.0.1", 0))
+            sockets.append(listener)
+        return [listener.getsockname()[1] for listener in sockets]
+    finally:
+        for listener in sockets:
+            listener.close()
+
+
+def wait_until(predicate, timeout, what, diagnostics=lambda: ""):
+    """Polls `predicate` until it returns a truthy value, or fails after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last_error = None
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except (httpx.HTTPError, OSError) as error:
+            last_error = error
+        time.sleep(POLL_INTERVAL_SECONDS)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last error: {last_error})\n{diagnostics()}")
+
+
+class Node:
+    """One `warden serve` process and where it listens."""
+
+    def __init__(self, node_id, port, config_path, log_path):
+        self.node_id = node_id
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.config_path = config_path
+        self.log_path = log_path
+        self.process = None
+
+    def start(self):
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [str(BINARY), "serve", "--config", str(self.config_path)],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=self.config_path.parent,
+            )
+
+    def alive(self):
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self):
+        """SIGTERM, then SIGKILL if it has not exited within the bound; only this node's pid."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=STOP_TIMEOUT_SECONDS)
+
+    def log_tail(self):
+        try:
+            data = self.log_path.read_bytes()[-LOG_TAIL_BYTES:]
+        except OSError:
+            return "(no log)"
+        return data.decode("utf-8", "replace")
+
+
+class Cluster:
+    """A running 3-node cluster: node URLs, the admin key, and HTTP helpers."""
+
+    def __init__(self, directory, nodes, admin_key):
+        self.directory = directory
+        self.nodes = nodes
+        self.admin_key = admin_key
+        self.clients = [
+            httpx.Client(base_url=node.url, timeout=REQUEST_TIMEOUT_SECONDS,
+                         headers={"Authorization": f"Bearer {admin_key}"})
+            for node in nodes
+        ]
+
+    @property
+    def urls(self):
+        return [node.url for node in self.nodes]
+
+    def request(self, method, path, node=0, **arguments):
+        """An admin-authenticated request to node index `node`."""
+        return self.clients[node].request(method, path, **arguments)
+
+    def get(self, path, node=0, **arguments):
+        return self.request("GET", path, node=node, **arguments)
+
+    def post(self, path, node=0, **arguments):
+        return self.request("POST", path, node=node, **arguments)
+
+    def put(self, path, node=0, **arguments):
+        return self.request("PUT", path, node=node, **arguments)
+
+    def json_ok(self, response, status=200):
+        """The JSON body of `response`, asserting its status first (with the body in the message)."""
+        assert response.status_code == status, f"{response.request.method} {response.request.url} → {response.status_code}: {response.text}"
+        return response.json()
+
+    def leader_index(self):
+        """The index of the node that is leader now, by the cluster's own account."""
+        info = self.json_ok(self.get("/v1/cluster"))
+        leader = str(info["leader"])
+        for index, member in enumerate(info["members"]):
+            if str(member["id"]) == leader:
+                address = str(member["address"])
+                for node_index, node in enumerate(self.nodes):
+                    if address.endswith(f":{node.port}"):
+                        return node_index
+        for node_index, node in enumerate(self.nodes):
+            if str(node.node_id) == leader:
+                return node_index
+        raise AssertionError(f"leader {leader} is not one of this cluster's nodes: {info}")
+
+    def wait_ready(self, timeout=READY_TIMEOUT_SECONDS):
+        def all_ready():
+            for node in self.nodes:
+                if not node.alive():
+                    raise AssertionError(f"node {node.node_id} exited with {node.process.returncode}\n{self.log_tails()}")
+                if httpx.get(node.url + "/readyz", timeout=2).status_code != 200:
+                    return False
+            return True
+
+        wait_until(all_ready, timeout, "every node's /readyz to answer 200", self.log_tails)
+
+    def stop(self):
+        for client in self.clients:
+            client.close()
+        for node in self.nodes:
+            node.stop()
+
+    def log_tails(self):
+        return "\n".join(f"--- node {node.node_id} ({node.url}) log tail ---\n{node.log_tail()}" for node in self.nodes)
+
+
+def initialise(directory, ports):
+    """Runs `warden init` for 3 nodes on `ports`; returns the node config paths and the admin key."""
+    command = [str(BINARY), "init", "--dir", str(directory), "--nodes", str(NODE_COUNT),
+               "--ports", ",".join(str(port) for port in ports)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=INIT_TIMEOUT_SECONDS, cwd=directory)
+    assert result.returncode == 0, f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+    match = re.search(r"wdn_[A-Za-z0-9_-]+", result.stdout + result.stderr)
+    key_file = directory / "admin.key"
+    if key_file.exists():
+        admin_key = key_file.read_text().split()[0]
+    else:
+        assert match, f"warden init printed no admin key:\n{result.stdout}\n{result.stderr}"
+        admin_key = match.group(0)
+    configs = sorted(directory.glob("node*/*.conf")) or sorted(directory.glob("node*.conf"))
+    assert len(configs) == NODE_COUNT, f"expected {NODE_COUNT} node configs in {directory}, found {configs}"
+    return configs, admin_key
+
+
+def start_cluster(directory):
+    """Initialises and starts a cluster; stops what it started if anything goes wrong."""
+    if not BINARY.exists():
+        pytest.fail(f"{BINARY} is missing: build it first with `swift build --product warden` (Tests/run does)")
+    ports = free_ports(NODE_COUNT)
+    configs, admin_key = initialise(directory, ports)
+    nodes = [Node(index + 1, port, config, directory / f"node{index + 1}.log")
+             for index, (port, config) in enumerate(zip(ports, configs))]
+    cluster = Cluster(directory, nodes, admin_key)
+    try:
+        for node in nodes:
+            node.start()
+        cluster.wait_ready()
+    except BaseException:
+        cluster.stop()
+        raise
+    return cluster
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A fresh 3-node cluster for one test module, stopped afterwards whatever happened."""
+    running = start_cluster(tmp_path_factory.mktemp("cluster"))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Attaches the nodes' log tails to a failing test's report."""
+    outcome = yield
+    report = outcome.get_result()
+    running = item.funcargs.get("cluster") if hasattr(item, "funcargs") else None
+    if report.failed and running is not None:
+        report.sections.append(("warden node logs", running.log_tails()))

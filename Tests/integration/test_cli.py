@@ -1,0 +1,100 @@
+"""The `warden` admin subcommands against a live cluster: output, errors with hints, exit codes."""
+
+import json
+import os
+import subprocess
+
+from conftest import BINARY, free_ports
+
+COMMAND_TIMEOUT_SECONDS = 60
+
+
+def warden(cluster, *arguments, node=0, key=True, cwd=None):
+    """Runs `warden ARGUMENTS` with WARDEN_URL (and WARDEN_KEY unless key=False) set for `node`."""
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("WARDEN_")}
+    if cluster is not None:
+        environment["WARDEN_URL"] = cluster.urls[node]
+        if key:
+            environment["WARDEN_KEY"] = cluster.admin_key
+    return subprocess.run([str(BINARY), *arguments], capture_output=True, text=True, env=environment,
+                          timeout=COMMAND_TIMEOUT_SECONDS, cwd=cwd)
+
+
+def succeeded(result):
+    assert result.returncode == 0, f"exit {result.returncode}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+    return result.stdout
+
+
+def test_register_list_get_and_update_agents(cluster):
+    created = json.loads(succeeded(warden(cluster, "agents", "register", "--id", "cli-bot", "--name", "CLI bot",
+                                          "--owner", "anne", "--scope", "invoice:approve", "--attribute", "team=\"ap\"",
+                                          "--json")))
+    assert created["agent"]["id"] == "cli-bot" and created["client_secret"]
+    listing = succeeded(warden(cluster, "agents", "list", node=2))
+    assert listing.splitlines()[0].split()[:3] == ["ID", "NAME", "OWNER"]
+    assert any(line.startswith("cli-bot ") for line in listing.splitlines()), listing
+    updated = json.loads(succeeded(warden(cluster, "agents", "update", "cli-bot", "--status", "suspended", "--json")))
+    assert updated["agent"]["status"] == "suspended"
+    shown = succeeded(warden(cluster, "agents", "get", "cli-bot", node=1))
+    assert "status:" in shown and "suspended" in shown, shown
+    succeeded(warden(cluster, "agents", "update", "cli-bot", "--status", "active"))
+
+
+def test_token_check_kill_and_audit_through_the_cli(cluster):
+    secret = json.loads(succeeded(warden(cluster, "agents", "register", "--id", "cli-actor", "--name", "Actor",
+                                         "--owner", "anne", "--scope", "invoice:approve", "--json")))["client_secret"]
+    access_token = succeeded(warden(cluster, "token", "--client-id", "cli-actor", "--client-secret", secret,
+                                    "--scope", "invoice:approve")).strip()
+    assert access_token.count(".") == 2, access_token
+    active = json.loads(succeeded(warden(cluster, "token", "introspect", access_token, "--json")))
+    assert active["active"] is True, active
+
+    killed = succeeded(warden(cluster, "kill", "cli-actor", "--reason", "cli test", node=1))
+    assert killed.startswith("killed cli-actor at revision"), killed
+    decision = json.loads(succeeded(warden(cluster, "check", "--agent", "cli-actor", "--action", "approve",
+                                           "--resource", "invoice:1", "--token", access_token, "--json", node=2)))
+    assert decision["allowed"] is False, decision
+    inactive = json.loads(succeeded(warden(cluster, "token", "introspect", access_token, "--json")))
+    assert inactive["active"] is False, inactive
+
+    verified = succeeded(warden(cluster, "audit", "verify"))
+    assert verified.startswith("ok: "), verified
+    kills = json.loads(succeeded(warden(cluster, "audit", "list", "--type", "agent_killed", "--json")))
+    assert "agent:cli-actor" in [record["subject"] for record in kills["records"]], kills
+
+
+def test_cluster_status_names_every_member(cluster):
+    status = json.loads(succeeded(warden(cluster, "cluster", "status", "--json")))
+    assert len(status["members"]) == len(cluster.nodes), status
+    human = succeeded(warden(cluster, "cluster", "status"))
+    assert "leader:" in human and "MEMBER" in human, human
+
+
+def test_refusals_print_the_problem_and_a_hint(cluster, tmp_path):
+    missing = warden(cluster, "agents", "get", "no-such-agent")
+    assert missing.returncode == 1, missing
+    assert "404" in missing.stderr and "no-such-agent" in missing.stderr and "hint:" in missing.stderr, missing.stderr
+
+    unauthenticated = warden(cluster, "agents", "list", key=False, cwd=tmp_path)
+    assert unauthenticated.returncode == 1, unauthenticated
+    assert "401" in unauthenticated.stderr and "WARDEN_KEY" in unauthenticated.stderr, unauthenticated.stderr
+
+    invalid = warden(cluster, "connections", "create", "--caller", "cli-bot", "--callee", "nobody!", "--scope", "x:y",
+                     "--max-ttl", "60")
+    assert invalid.returncode == 1 and "400" in invalid.stderr, invalid
+
+    bad_secret = warden(cluster, "token", "--client-id", "cli-bot", "--client-secret", "wrong")
+    assert bad_secret.returncode == 1 and "invalid_client" in bad_secret.stderr, bad_secret
+
+
+def test_usage_errors_exit_2_and_unreachable_cluster_exits_3(tmp_path):
+    assert warden(None, "agents", "--help").returncode == 0
+    for arguments in (["agents", "frobnicate"], ["kill"], ["check", "--agent", "a"], ["agents", "list", "--colour", "x"]):
+        result = warden(None, *arguments)
+        assert result.returncode == 2, (arguments, result)
+        assert "usage:" in result.stderr, result.stderr
+
+    (closed_port,) = free_ports(1)
+    unreachable = warden(None, "agents", "list", "--url", f"http://127.0.0.1:{closed_port}", cwd=tmp_path)
+    assert unreachable.returncode == 3, unreachable
+    assert f"http://127.0.0.1:{closed_port}" in unreachable.stderr and "Cluster/up" in unreachable.stderr
