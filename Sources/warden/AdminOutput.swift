@@ -80,10 +80,9 @@ enum AdminErrorReport {
         var lines: [String] = []
         if let code = body?["error"]?.stringValue {
             // OAuth endpoints answer with RFC 6749's {error, error_description}.
-            lines.append("warden: \(status) \(code): \(body?["error_description"]?.stringValue ?? "")")
+            lines.append(headline(status, code, body?["error_description"]?.stringValue))
         } else if let body, body["title"] != nil || body["detail"] != nil {
-            let title = body["title"]?.stringValue ?? "error"
-            lines.append("warden: \(status) \(title): \(body["detail"]?.stringValue ?? "")")
+            lines.append(headline(status, body["title"]?.stringValue ?? "error", body["detail"]?.stringValue))
             for error in body["errors"]?.arrayValue ?? [] {
                 lines.append("  \(error["field"]?.stringValue ?? "?"): \(error["message"]?.stringValue ?? "")")
             }
@@ -93,6 +92,13 @@ enum AdminErrorReport {
         }
         if let hint = hint(status: status, body: body) { lines.append("hint: \(hint)") }
         return lines
+    }
+
+    /// `warden: STATUS TITLE: DETAIL`, without the colon when there is no detail.
+    private static func headline(_ status: Int, _ title: String, _ detail: String?) -> String {
+        let prefix = "warden: \(status) \(title)"
+        guard let detail, !detail.isEmpty else { return prefix }
+        return prefix + ": " + detail
     }
 
     /// What to try next for a status.
