@@ -1,13 +1,13 @@
 """Fixtures that run a real 3-node Warden cluster on loopback for the integration tests.
 
 Each test module gets a fresh cluster: `warden init` writes the configuration into a temporary
-directory, three `warden serve` processes start on ports the OS picked, and the fixture waits
+directory, three `warden serve` processes start on ports the OS picked (flags override the
+ports in the config files), and the fixture waits
 (bounded) until every node answers `/readyz`. Whatever happens, exactly the processes it started
 are stopped, by pid: SIGTERM, then SIGKILL after a bounded wait.
 """
 
 import os
-import re
 import socket
 import subprocess
 import time
@@ -60,8 +60,9 @@ def wait_until(predicate, timeout, what, diagnostics=lambda: ""):
 class Node:
     """One `warden serve` process and where it listens."""
 
-    def __init__(self, node_id, port, config_path, log_path):
+    def __init__(self, node_id, port, config_path, peers, log_path):
         self.node_id = node_id
+        self.peers = peers
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.config_path = config_path
@@ -71,7 +72,9 @@ class Node:
     def start(self):
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [str(BINARY), "serve", "--config", str(self.config_path)],
+                # The ports `warden init` chose may be taken: listen where the OS said is free.
+                [str(BINARY), "serve", "--config", str(self.config_path), "--listen", f"127.0.0.1:{self.port}",
+                 "--advertise", f"127.0.0.1:{self.port}", "--peers", self.peers],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=self.config_path.parent,
             )
 
@@ -168,31 +171,28 @@ class Cluster:
         return "\n".join(f"--- node {node.node_id} ({node.url}) log tail ---\n{node.log_tail()}" for node in self.nodes)
 
 
-def initialise(directory, ports):
-    """Runs `warden init` for 3 nodes on `ports`; returns the node config paths and the admin key."""
-    command = [str(BINARY), "init", "--dir", str(directory), "--nodes", str(NODE_COUNT),
-               "--ports", ",".join(str(port) for port in ports)]
+def initialise(directory):
+    """Runs `warden init` for 3 nodes; returns their config paths and the first admin key."""
+    key_file = directory / "admin.key"
+    command = [str(BINARY), "init", "--data", str(directory), "--nodes", str(NODE_COUNT), "--admin-key-file", str(key_file)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=INIT_TIMEOUT_SECONDS, cwd=directory)
     assert result.returncode == 0, f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
-    match = re.search(r"wdn_[A-Za-z0-9_-]+", result.stdout + result.stderr)
-    key_file = directory / "admin.key"
-    if key_file.exists():
-        admin_key = key_file.read_text().split()[0]
-    else:
-        assert match, f"warden init printed no admin key:\n{result.stdout}\n{result.stderr}"
-        admin_key = match.group(0)
-    configs = sorted(directory.glob("node*/*.conf")) or sorted(directory.glob("node*.conf"))
-    assert len(configs) == NODE_COUNT, f"expected {NODE_COUNT} node configs in {directory}, found {configs}"
+    admin_key = key_file.read_text().strip()
+    assert admin_key.startswith("wdn_") and admin_key in result.stdout, f"admin key not written or not printed:\n{result.stdout}"
+    configs = [directory / f"node-{index}" / "warden.conf" for index in range(1, NODE_COUNT + 1)]
+    missing = [str(path) for path in configs if not path.exists()]
+    assert not missing, f"warden init wrote no {missing}:\n{result.stdout}"
     return configs, admin_key
 
 
 def start_cluster(directory):
-    """Initialises and starts a cluster; stops what it started if anything goes wrong."""
+    """Initialises and starts a cluster on ports the OS picked; stops what it started if anything goes wrong."""
     if not BINARY.exists():
         pytest.fail(f"{BINARY} is missing: build it first with `swift build --product warden` (Tests/run does)")
+    configs, admin_key = initialise(directory)
     ports = free_ports(NODE_COUNT)
-    configs, admin_key = initialise(directory, ports)
-    nodes = [Node(index + 1, port, config, directory / f"node{index + 1}.log")
+    peers = ",".join(f"{index + 1}=127.0.0.1:{port}" for index, port in enumerate(ports))
+    nodes = [Node(index + 1, port, config, peers, directory / f"node-{index + 1}.log")
              for index, (port, config) in enumerate(zip(ports, configs))]
     cluster = Cluster(directory, nodes, admin_key)
     try:
