@@ -28,6 +28,29 @@ POLL_INTERVAL_SECONDS = 0.05
 LOG_TAIL_BYTES = 4000
 
 
+# Invoices a user may approve up to their own limit while on duty (API.md's example condition).
+INVOICE_MODEL = {
+    "schema_version": "1.1",
+    "type_definitions": [
+        {"type": "user"},
+        {"type": "invoice",
+         "relations": {"approve": {"this": {}}},
+         "metadata": {"relations": {"approve": {"directly_related_user_types": [
+             {"type": "user", "condition": "within_limit"}]}}}},
+    ],
+    "conditions": {
+        "within_limit": {
+            "name": "within_limit",
+            "expression": "amount <= subject.approval_limit && subject.on_duty",
+            "parameters": {
+                "amount": {"type_name": "TYPE_NAME_INT"},
+                "subject": {"type_name": "TYPE_NAME_MAP", "generic_types": [{"type_name": "TYPE_NAME_ANY"}]},
+            },
+        }
+    },
+}
+
+
 def free_ports(count):
     """Ports the OS hands out for 127.0.0.1, all distinct (the sockets stay open until all are chosen)."""
     sockets = []

@@ -4,7 +4,7 @@ import json
 import os
 import subprocess
 
-from conftest import BINARY, free_ports
+from conftest import BINARY, INVOICE_MODEL, free_ports
 
 COMMAND_TIMEOUT_SECONDS = 60
 
@@ -61,6 +61,53 @@ def test_token_check_kill_and_audit_through_the_cli(cluster):
     assert verified.startswith("ok: "), verified
     kills = json.loads(succeeded(warden(cluster, "audit", "list", "--type", "agent_killed", "--json")))
     assert "agent:cli-actor" in [record["subject"] for record in kills["records"]], kills
+
+
+def test_policy_commands_model_users_tuples_connections_and_check(cluster, tmp_path):
+    model_file = tmp_path / "model.json"
+    model_file.write_text(json.dumps(INVOICE_MODEL))
+    written = succeeded(warden(cluster, "model", "put", str(model_file)))
+    assert written.startswith("model ") and "written at revision" in written, written
+    assert json.loads(succeeded(warden(cluster, "model", "get", "--json", node=1)))["model"]["conditions"]
+
+    succeeded(warden(cluster, "users", "set", "carol", "approval_limit=200", "on_duty=true"))
+    assert "approval_limit" in succeeded(warden(cluster, "users", "get", "carol", node=2))
+    succeeded(warden(cluster, "tuples", "write", "user:carol", "approve", "invoice:7", "--condition", "within_limit"))
+    listed = succeeded(warden(cluster, "tuples", "list", "--object", "invoice:7"))
+    assert "user:carol" in listed and "within_limit" in listed, listed
+
+    succeeded(warden(cluster, "agents", "register", "--id", "cli-caller", "--name", "Caller", "--owner", "carol",
+                     "--scope", "invoice:approve"))
+    succeeded(warden(cluster, "agents", "register", "--id", "cli-callee", "--name", "Callee", "--owner", "carol",
+                     "--scope", "invoice:approve"))
+    connection = json.loads(succeeded(warden(cluster, "connections", "create", "--caller", "cli-caller", "--callee",
+                                             "cli-callee", "--scope", "invoice:approve", "--max-ttl", "120", "--json")))
+    assert "cli-callee" in succeeded(warden(cluster, "connections", "list", "--caller", "cli-caller"))
+    succeeded(warden(cluster, "connections", "delete", connection["connection"]["id"]))
+
+    def decide(amount):
+        return json.loads(succeeded(warden(cluster, "check", "--agent", "cli-caller", "--action", "approve",
+                                           "--resource", "invoice:7", "--on-behalf-of", "user:carol",
+                                           "--context", json.dumps({"amount": amount}), "--json")))["allowed"]
+
+    assert decide(150) is True
+    assert decide(250) is False
+    denied = succeeded(warden(cluster, "check", "--agent", "cli-caller", "--action", "approve", "--resource",
+                              "invoice:7", "--on-behalf-of", "user:carol", "--context", '{"amount": 250}'))
+    assert denied.startswith("denied at revision"), denied
+
+
+def test_signal_kills_past_the_threshold_and_reinstate_revives(cluster):
+    succeeded(warden(cluster, "agents", "register", "--id", "cli-risky", "--name", "Risky", "--owner", "anne"))
+    reported = json.loads(succeeded(warden(cluster, "signal", "cli-risky", "--type", "prompt_injection",
+                                           "--severity", "100", "--source", "test", "--json")))
+    assert reported["risk_score"] > 0
+    settings = cluster.json_ok(cluster.get("/v1/settings"))
+    status = json.loads(succeeded(warden(cluster, "agents", "get", "cli-risky", "--json")))["agent"]["status"]
+    assert (status == "killed") == (reported["risk_score"] >= settings["risk_threshold"]), (reported, settings, status)
+    succeeded(warden(cluster, "kill", "cli-risky", "--reason", "make sure"))
+    revived = succeeded(warden(cluster, "reinstate", "cli-risky", "--reason", "reviewed", node=2))
+    assert revived.startswith("cli-risky is active"), revived
 
 
 def test_cluster_status_names_every_member(cluster):

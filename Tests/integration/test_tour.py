@@ -2,30 +2,10 @@
 
 import httpx
 
+from conftest import INVOICE_MODEL
+
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
-
-# Invoices a user may approve up to their own limit while on duty (API.md's example condition).
-INVOICE_MODEL = {
-    "schema_version": "1.1",
-    "type_definitions": [
-        {"type": "user"},
-        {"type": "invoice",
-         "relations": {"approve": {"this": {}}},
-         "metadata": {"relations": {"approve": {"directly_related_user_types": [
-             {"type": "user", "condition": "within_limit"}]}}}},
-    ],
-    "conditions": {
-        "within_limit": {
-            "name": "within_limit",
-            "expression": "amount <= subject.approval_limit && subject.on_duty",
-            "parameters": {
-                "amount": {"type_name": "TYPE_NAME_INT"},
-                "subject": {"type_name": "TYPE_NAME_MAP", "generic_types": [{"type_name": "TYPE_NAME_ANY"}]},
-            },
-        }
-    },
-}
 
 
 def token(cluster, node=0, **form):
