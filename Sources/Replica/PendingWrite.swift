@@ -19,10 +19,13 @@ struct Proposal {
     var term: UInt64
     var deadlineTick: UInt64
     var waitForEnforcers: Bool
+    /// Leadership was lost after the proposal: it still resolves definitely if its index
+    /// applies here within a grace period, else it becomes ambiguous (`leadershipLost`).
+    var orphaned = false
 }
 
-/// A write this node (as follower) forwarded to `leader` and that is unanswered so far, or
-/// answered as committed at `committedRevision` and waiting to apply here.
+/// A write this node (as follower) forwarded to `leader`: unanswered so far, or answered as
+/// committed at `committedRevision` and waiting to apply here.
 struct Forward {
     var requester: Requester
     var leader: NodeID
@@ -45,4 +48,6 @@ struct EnforcerWaiter {
     var revision: UInt64
     var result: CommandResult
     var fencedByMilliseconds: Int64
+    /// The enforcers live here when the write applied: the ones it waits for.
+    var enforcerIDs: [String]
 }

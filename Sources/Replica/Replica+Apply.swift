@@ -32,7 +32,9 @@ extension Replica {
         }
         lastAppliedTimestamp = max(lastAppliedTimestamp, payload.timestampMilliseconds)
         let outcome = state.apply(payload, revision: entry.index)
-        for record in outcome.auditRecords where record.seq > storedAuditHeadSeq {
+        for record in outcome.auditRecords where record.seq == nextAuditSeqToSave {
+            // Lower: re-applied after a restart, already stored. Higher: behind an audit gap
+            // (see `auditGap`), the shell backfills it from a peer.
             deferredBatch.auditRecords.append(record)
         }
         for event in outcome.feedEvents {
@@ -51,7 +53,6 @@ extension Replica {
         state = image.governance
         lastAppliedIndex = snapshot.metadata.index
         lastAppliedTimestamp = max(lastAppliedTimestamp, image.lastAppliedTimestampMilliseconds)
-        storedAuditHeadSeq = max(storedAuditHeadSeq, state.auditHead.seq)
         feedRing.reset(horizon: snapshot.metadata.index)
         recentResults.removeAll()
         pendingSnapshot = nil

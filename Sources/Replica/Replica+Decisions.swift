@@ -18,6 +18,9 @@ extension Replica {
     /// Proposes a batch when enough records wait or the oldest waited long enough; one batch is
     /// in flight at a time and a failed one is retried with the same sequence number (applied once).
     func flushDecisionsIfDue() {
+        // After a restart the committed tail is re-applied first, so that the highest batch
+        // sequence Governance knows is current before a new one is numbered.
+        guard lastAppliedIndex >= commitIndexAtStart else { return }
         if let batch = decisionBuffer.inFlight {
             guard !decisionBatchSubmitted else { return }
             submitDecisionBatch(batch)

@@ -9,7 +9,8 @@ import Governance
 /// acknowledgement count is an early-out and a report about the enforcers attached here.
 extension Replica {
     /// Records that enforcer `enforcerID` applied everything up to `revision` (acks never move
-    /// an enforcer backwards). Ignored once `maximumEnforcers` distinct enforcers are known.
+    /// an enforcer backwards). With `maximumEnforcers` known, a new one replaces the one heard
+    /// from longest ago if that one's lease lapsed, and is ignored otherwise.
     public func recordEnforcerAck(enforcerID: String, revision: UInt64) {
         let now = clock.nowMilliseconds
         if var status = enforcerRegistry[enforcerID] {
@@ -18,7 +19,12 @@ extension Replica {
             enforcerRegistry[enforcerID] = status
             return
         }
-        guard enforcerRegistry.count < configuration.maximumEnforcers else { return }
+        if enforcerRegistry.count >= configuration.maximumEnforcers {
+            // Full: make room by forgetting the enforcer heard from longest ago, if its lease lapsed.
+            guard let stalest = enforcerRegistry.values.min(by: { ($0.lastHeardMilliseconds, $0.id) < ($1.lastHeardMilliseconds, $1.id) }),
+                  !isLive(stalest, now: now) else { return }
+            enforcerRegistry[stalest.id] = nil
+        }
         enforcerRegistry[enforcerID] = EnforcerStatus(id: enforcerID, acknowledgedRevision: revision, lastHeardMilliseconds: now, isLive: true)
     }
 
@@ -36,19 +42,34 @@ extension Replica {
         now - status.lastHeardMilliseconds <= state.settings.enforcerLeaseMilliseconds
     }
 
-    /// Completes kills whose live enforcers all acknowledged, or whose lease bound has passed.
+    /// The enforcers heard within the lease, sorted.
+    func liveEnforcerIDs(now: Int64) -> [String] {
+        enforcerRegistry.keys.sorted().filter { isLive(enforcerRegistry[$0]!, now: now) }
+    }
+
+    /// Completes waiting writes once each enforcer live at apply time acknowledged the revision
+    /// or let its lease lapse (it then fails closed), or once the lease bound has passed.
     func completeEnforcerWaiters() {
         guard !enforcerWaiters.isEmpty else { return }
         let now = clock.nowMilliseconds
-        let live = enforcerRegistry.values.filter { isLive($0, now: now) }
         var waiting: [EnforcerWaiter] = []
         for waiter in enforcerWaiters {
-            let acknowledged = live.filter { $0.acknowledgedRevision >= waiter.revision }.count
-            guard acknowledged == live.count || now >= waiter.fencedByMilliseconds else {
+            var acknowledged = 0
+            var settled = 0
+            for id in waiter.enforcerIDs {
+                guard let status = enforcerRegistry[id] else { continue }
+                if status.acknowledgedRevision >= waiter.revision {
+                    acknowledged += 1
+                    settled += 1
+                } else if !isLive(status, now: now) {
+                    settled += 1
+                }
+            }
+            guard settled == waiter.enforcerIDs.count || now >= waiter.fencedByMilliseconds else {
                 waiting.append(waiter)
                 continue
             }
-            let summary = EnforcerAcknowledgement(acknowledged: acknowledged, total: live.count,
+            let summary = EnforcerAcknowledgement(acknowledged: acknowledged, total: waiter.enforcerIDs.count,
                                                   fencedByMilliseconds: waiter.fencedByMilliseconds)
             complete(waiter.requestID, .applied(revision: waiter.revision, result: waiter.result, enforcers: summary))
         }

@@ -65,10 +65,17 @@ extension Replica {
 
     /// Reads past their deadline fail (a late ReadIndex answer is then ignored).
     func expireReads() {
+        var expired = false
         for requestID in readWaiters.keys.sorted() where readWaiters[requestID]!.deadlineTick <= tickCount {
             readWaiters[requestID] = nil
             unbatchedReads.removeAll { $0 == requestID }
             complete(requestID, .failed(.readTimedOut))
+            expired = true
+        }
+        guard expired else { return }
+        // A round whose every read gave up is forgotten here (a late answer is then ignored).
+        for batchID in readBatches.keys.sorted() where readBatches[batchID]!.allSatisfy({ readWaiters[$0] == nil }) {
+            readBatches[batchID] = nil
         }
     }
 }

@@ -37,7 +37,7 @@ extension Replica {
             finishWrite(requester, .failed(.noLeader))
             return
         }
-        guard forwards.count < configuration.maximumInflightForwards else {
+        guard forwards.count + forwardsAwaitingApply.count < configuration.maximumInflightForwards else {
             finishWrite(requester, .failed(.tooManyForwards))
             return
         }
@@ -55,6 +55,11 @@ extension Replica {
         do {
             let index = try core.propose(stamped.encode())
             highestStampedTimestamp = stamped.timestampMilliseconds
+            if let displaced = proposals.removeValue(forKey: index) {
+                // An orphaned proposal of an earlier term was truncated here; another node may
+                // still hold it and commit it later, so its fate is unknown.
+                finishWrite(displaced.requester, .ambiguous(.leadershipLost))
+            }
             proposals[index] = Proposal(requester: requester, term: core.term,
                                         deadlineTick: tickCount + UInt64(configuration.writeTimeoutTicks), waitForEnforcers: waitForEnforcers)
         } catch {
@@ -97,8 +102,9 @@ extension Replica {
     private func rememberForwardKey(_ key: ForwardKey) {
         recentForwardKeys.insert(key)
         recentForwardOrder.append(key)
+        // Forget in chunks (the older half at a time), so remembering stays O(1) amortized.
         let capacity = configuration.maximumInflightForwards * Self.recentForwardKeyFactor
-        if recentForwardOrder.count > capacity {
+        if recentForwardOrder.count > 2 * capacity {
             let evicted = recentForwardOrder.count - capacity
             for old in recentForwardOrder.prefix(evicted) { recentForwardKeys.remove(old) }
             recentForwardOrder.removeFirst(evicted)
@@ -113,11 +119,12 @@ extension Replica {
 
     /// The leader answered a forwarded write.
     func acceptForwardResult(from leader: NodeID, forwardID: UInt64, outcome: ForwardedOutcome) {
-        guard var forward = forwards[forwardID], forward.leader == leader, forward.committedRevision == nil else { return }
+        guard var forward = forwards[forwardID], forward.leader == leader else { return }
         switch outcome {
         case .committed(let revision):
             forward.committedRevision = revision
-            forwards[forwardID] = forward
+            forwards[forwardID] = nil
+            forwardsAwaitingApply[forwardID] = forward
             completeForwardsApplied()
         case .failed(let reason):
             forwards[forwardID] = nil
@@ -131,9 +138,11 @@ extension Replica {
     /// Completes forwarded writes whose committed revision this node has applied, with the
     /// result its own apply produced (read-your-writes at the node the client talks to).
     func completeForwardsApplied() {
-        for forwardID in forwards.keys.sorted() {
-            guard let forward = forwards[forwardID], let revision = forward.committedRevision, revision <= lastAppliedIndex else { continue }
-            forwards[forwardID] = nil
+        guard !forwardsAwaitingApply.isEmpty else { return }
+        for forwardID in forwardsAwaitingApply.keys.sorted() {
+            guard let forward = forwardsAwaitingApply[forwardID], let revision = forward.committedRevision,
+                  revision <= lastAppliedIndex else { continue }
+            forwardsAwaitingApply[forwardID] = nil
             if let result = recentResults.result(at: revision) {
                 finishApplied(forward.requester, revision: revision, result: result, waitForEnforcers: forward.waitForEnforcers)
             } else {
@@ -144,16 +153,23 @@ extension Replica {
 
     // MARK: - Losing leadership, timeouts
 
-    /// Leadership (or the leader) changed: proposals and forwards to the old leader are ambiguous.
+    /// Ticks, in election timeouts, an orphaned proposal waits to see its index apply here
+    /// (with its own term: applied; with another: overwritten) before it is called ambiguous.
+    static let orphanGraceElectionTimeouts = 2
+
+    /// Leadership (or the leader) changed. Proposals are orphaned: within a grace period the
+    /// new leader's log tells whether they survived; after it they are ambiguous. Forwards to
+    /// the old leader are ambiguous at once (the old leader's answer may never come).
     func abandonWritesAfterLeaderChange() {
         if core.role != .leader {
-            for index in proposals.keys.sorted() {
-                let proposal = proposals.removeValue(forKey: index)!
-                finishWrite(proposal.requester, .ambiguous(.leadershipLost))
+            let graceDeadline = tickCount + UInt64(configuration.raftOptions.electionTimeoutTicks * Self.orphanGraceElectionTimeouts)
+            for index in proposals.keys.sorted() where !proposals[index]!.orphaned {
+                proposals[index]!.orphaned = true
+                proposals[index]!.deadlineTick = min(proposals[index]!.deadlineTick, graceDeadline)
             }
         }
         for forwardID in forwards.keys.sorted() {
-            guard let forward = forwards[forwardID], forward.committedRevision == nil, forward.leader != core.leaderID else { continue }
+            guard let forward = forwards[forwardID], forward.leader != core.leaderID else { continue }
             forwards[forwardID] = nil
             finishWrite(forward.requester, .ambiguous(.leadershipLost))
         }
@@ -163,10 +179,14 @@ extension Replica {
     func expireWrites() {
         for index in proposals.keys.sorted() where proposals[index]!.deadlineTick <= tickCount {
             let proposal = proposals.removeValue(forKey: index)!
-            finishWrite(proposal.requester, .ambiguous(.timedOut))
+            finishWrite(proposal.requester, .ambiguous(proposal.orphaned ? .leadershipLost : .timedOut))
         }
         for forwardID in forwards.keys.sorted() where forwards[forwardID]!.deadlineTick <= tickCount {
             let forward = forwards.removeValue(forKey: forwardID)!
+            finishWrite(forward.requester, .ambiguous(.timedOut))
+        }
+        for forwardID in forwardsAwaitingApply.keys.sorted() where forwardsAwaitingApply[forwardID]!.deadlineTick <= tickCount {
+            let forward = forwardsAwaitingApply.removeValue(forKey: forwardID)!
             finishWrite(forward.requester, .ambiguous(.timedOut))
         }
     }
@@ -195,9 +215,10 @@ extension Replica {
     func finishApplied(_ requester: Requester, revision: UInt64, result: CommandResult, waitForEnforcers: Bool) {
         precondition(revision <= lastAppliedIndex, "a write is acknowledged only once applied locally")
         if waitForEnforcers, case .client(let requestID) = requester {
-            let lease = state.settings.enforcerLeaseMilliseconds
+            let now = clock.nowMilliseconds
             enforcerWaiters.append(EnforcerWaiter(requestID: requestID, revision: revision, result: result,
-                                                  fencedByMilliseconds: clock.nowMilliseconds + lease))
+                                                  fencedByMilliseconds: now + state.settings.enforcerLeaseMilliseconds,
+                                                  enforcerIDs: liveEnforcerIDs(now: now)))
             return
         }
         finishWrite(requester, .applied(revision: revision, result: result, enforcers: nil))

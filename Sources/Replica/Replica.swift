@@ -35,6 +35,8 @@ public final class Replica {
     var highestStampedTimestamp: Int64 = .min
     /// Audit records up to this sequence number are already in the store.
     var storedAuditHeadSeq: UInt64
+    /// The commit index stored when this replica started: the tail to re-apply first.
+    let commitIndexAtStart: UInt64
 
     // MARK: - Persistence and output
 
@@ -52,7 +54,10 @@ public final class Replica {
     var tickCount: UInt64 = 0
     var openRequests: Set<RequestID> = []
     var proposals: [UInt64: Proposal] = [:]
+    /// Forwarded writes the leader has not answered yet, by forward id.
     var forwards: [UInt64: Forward] = [:]
+    /// Forwarded writes the leader answered as committed, waiting to apply here.
+    var forwardsAwaitingApply: [UInt64: Forward] = [:]
     var nextForwardID: UInt64
     var recentForwardKeys: Set<ForwardKey> = []
     var recentForwardOrder: [ForwardKey] = []
@@ -97,6 +102,7 @@ public final class Replica {
         lastAppliedTimestamp = image.lastAppliedTimestampMilliseconds
         storedAuditHeadSeq = stored.auditHeadSeq
         lastSavedHardState = stored.hardState
+        commitIndexAtStart = stored.hardState.commitIndex
         recentResults = RecentResults(capacity: configuration.recentResultCapacity)
         feedRing = FeedRing(capacity: configuration.feedRingCapacity, horizon: lastAppliedIndex)
         decisionBuffer = DecisionBuffer(capacity: configuration.maximumBufferedDecisions)
@@ -165,6 +171,29 @@ public final class Replica {
     /// is older than the ring holds.
     public func events(after revision: UInt64, limit: Int) -> FeedRead {
         feedRing.read(after: revision, limit: limit)
+    }
+
+    // MARK: - Audit history
+
+    /// The sequence number the next audit record handed to `save` must carry: the store's
+    /// audit chain stays contiguous.
+    var nextAuditSeqToSave: UInt64 { storedAuditHeadSeq + UInt64(deferredBatch.auditRecords.count) + 1 }
+
+    /// Audit records this node's store lacks, when it caught up from a leader's snapshot (the
+    /// snapshot carries the audit head, not the history). While open, new records are not
+    /// handed to `save`; the shell copies the range from a peer (records are identical on every
+    /// node, hash-chained) into its store and reports it with `auditRecordsBackfilled(through:)`.
+    public var auditGap: ClosedRange<UInt64>? {
+        let next = nextAuditSeqToSave
+        return state.auditHead.seq >= next ? next...state.auditHead.seq : nil
+    }
+
+    /// The shell stored audit records up to `seq` itself (backfilled from a peer, contiguous
+    /// with what the store held); records after `seq` flow through `save` again once the gap
+    /// is closed.
+    public func auditRecordsBackfilled(through seq: UInt64) {
+        guard deferredBatch.auditRecords.isEmpty else { return }
+        storedAuditHeadSeq = max(storedAuditHeadSeq, min(seq, state.auditHead.seq))
     }
 
     // MARK: - Completion helpers

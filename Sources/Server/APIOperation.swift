@@ -23,7 +23,7 @@ public enum APIOperation: Sendable {
     case jwks
     /// `GET /.well-known/oauth-authorization-server` (RFC 8414).
     case authorizationServerMetadata
-    /// `GET /v1/cluster`.
+    /// `GET /v1/cluster`: render with `APIRendering.cluster`.
     case clusterInfo(RuntimeRequest)
     /// `POST /v1/cluster/members {id, address}`.
     case addMember(RuntimeRequest, memberID: String, address: String)
@@ -33,7 +33,7 @@ public enum APIOperation: Sendable {
     case transferLeadership(RuntimeRequest, to: String)
     /// `GET /readyz`.
     case readyz
-    /// `GET /metrics`: render `Metrics.exposition()` after refreshing the runtime gauges.
+    /// `GET /metrics`: refresh the runtime gauges, then send `metrics.response()`.
     case metrics
     /// `GET /v1/feed` (SSE or long poll).
     case feed(FeedRequest)

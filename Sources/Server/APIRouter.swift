@@ -24,8 +24,11 @@ public enum APIRouter {
         guard !candidates.isEmpty else {
             return .respond(Problem(status: 404, code: "not_found", detail: "no route for \(path)").response())
         }
-        guard let (route, parameters) = candidates.first(where: { $0.0.method == request.method }) else {
-            let allowed = candidates.map(\.0.method).joined(separator: ", ")
+        // RFC 9110 §9.3.2: HEAD is GET without the body (the HTTP writer drops it).
+        let method = request.method == "HEAD" ? "GET" : request.method
+        guard let (route, parameters) = candidates.first(where: { $0.0.method == method }) else {
+            let methods = candidates.map(\.0.method)
+            let allowed = methods.flatMap { $0 == "GET" ? ["GET", "HEAD"] : [$0] }.joined(separator: ", ")
             return .respond(
                 Problem(status: 405, code: "method_not_allowed", detail: "\(request.method) is not allowed on \(path); allowed: \(allowed)")
                     .response(headers: [("Allow", allowed)]))
@@ -34,6 +37,15 @@ public enum APIRouter {
             return .respond(Problem(status: 413, code: "content_too_large", detail: "body larger than \(maximumBodyBytes) bytes").response())
         }
         return dispatch(route, parameters: parameters, request)
+    }
+
+    /// The metrics label of a request: its route's name, `unmatched` when no path fits (bounded
+    /// cardinality: never the raw path); a wrong method counts under a route of that path.
+    public static func routeLabel(_ request: HTTPRequest) -> String {
+        let segments = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        let candidates = routes.filter { match($0, segments) != nil }
+        let method = request.method == "HEAD" ? "GET" : request.method
+        return (candidates.first { $0.method == method } ?? candidates.first)?.name ?? "unmatched"
     }
 
     /// Checks path parameters, query and credentials, then calls the route's handler.

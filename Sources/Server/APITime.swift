@@ -4,6 +4,11 @@ import Authorization
 
 /// RFC 3339 timestamps as the API writes and reads them (UTC, millisecond precision).
 public enum APITime {
+    /// The longest timestamp text considered (date, time, nine fraction digits, offset, with room).
+    public static let maximumTextBytes = 40
+    /// The shortest well-formed timestamp: `YYYY-MM-DDTHH:MM:SSZ`.
+    static let minimumTextBytes = 20
+
     /// Milliseconds since 1970 as RFC 3339 (`2026-11-29T11:00:00.5Z`).
     public static func format(milliseconds: Int64) -> String {
         let seconds = milliseconds.floorDivided(by: 1_000)
@@ -14,7 +19,7 @@ public enum APITime {
     /// The milliseconds since 1970 of `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)`, or nil.
     public static func parse(_ text: String) -> Int64? {
         let bytes = Array(text.utf8)
-        guard bytes.count >= 20, bytes.count <= 40 else { return nil }
+        guard bytes.count >= minimumTextBytes, bytes.count <= maximumTextBytes else { return nil }
         func number(_ start: Int, _ count: Int) -> Int64? {
             var value: Int64 = 0
             for index in start..<start + count {

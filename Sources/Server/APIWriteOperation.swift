@@ -97,10 +97,31 @@ public struct EnforcerAcknowledgement: Sendable, Hashable {
     }
 }
 
+/// An entry that applied, as the response needs it.
+public struct AppliedWrite: Sendable {
+    /// The entry's revision.
+    public var revision: UInt64
+    /// The typed result (a rejection renders as a 4xx problem).
+    public var result: CommandResult
+    /// `ApplyOutcome.replayed`: the idempotency key was seen before and `result` is the first one;
+    /// secrets generated for this retry were never stored, so they are not shown.
+    public var replayed: Bool
+    /// Kill only: enforcer acknowledgements of the kill's revision.
+    public var enforcers: EnforcerAcknowledgement?
+
+    /// An applied write from its parts.
+    public init(revision: UInt64, result: CommandResult, replayed: Bool = false, enforcers: EnforcerAcknowledgement? = nil) {
+        self.revision = revision
+        self.result = result
+        self.replayed = replayed
+        self.enforcers = enforcers
+    }
+}
+
 /// How a proposed write ended.
 public enum WriteCompletion: Sendable {
     /// The entry applied (its result may be a rejection, rendered as a 4xx problem).
-    case applied(revision: UInt64, result: CommandResult, enforcers: EnforcerAcknowledgement?)
+    case applied(AppliedWrite)
     /// The write was definitely not applied (no leader, proposal dropped before append): 503, retry.
     case unavailable(detail: String, retryAfterSeconds: Int)
     /// The write may or may not have applied (leader lost after append, timeout): 504.

@@ -89,6 +89,11 @@ extension Problem {
         Problem(status: 404, code: "not_found", detail: detail)
     }
 
+    /// 500: the state machine answered a command with a result of another kind (a bug, never input).
+    static func unexpected(_ command: Command) -> Problem {
+        Problem(status: 500, code: "internal", detail: "unexpected result for \(command.name)")
+    }
+
     /// The problem for a command the state machine refused.
     public static func rejection(_ rejection: Rejection) -> Problem {
         switch rejection {
@@ -120,6 +125,15 @@ public enum APIResponses {
         return HTTPResponse(status: status, headers: headers, body: JSONWriter().bytes(.object(members)))
     }
 
+    /// `response` with a `Warden-Revision` header when it has none: the runtime stamps answers the
+    /// router gave alone (404, 405, 400, `/healthz`) with the revision applied when it sends them.
+    public static func stamped(_ response: HTTPResponse, revision: UInt64) -> HTTPResponse {
+        guard response.headers[revisionHeader] == nil else { return response }
+        var headers = response.headers
+        headers.add(name: revisionHeader, value: String(revision))
+        return HTTPResponse(status: response.status, headers: headers, body: response.body)
+    }
+
     /// A JSON response without revision (public documents such as `/openapi.json`).
     public static func document(_ value: JSONValue, contentType: String = "application/json") -> HTTPResponse {
         HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", contentType)]), body: JSONWriter().bytes(value))
@@ -128,10 +142,9 @@ public enum APIResponses {
     /// The answer for a write that did not end in an applied entry, or whose entry was refused.
     public static func failure(_ completion: WriteCompletion) -> HTTPResponse? {
         switch completion {
-        case .applied(let revision, .rejected(let rejection), _):
-            return Problem.rejection(rejection).response(revision: revision)
-        case .applied:
-            return nil
+        case .applied(let applied):
+            guard case .rejected(let rejection) = applied.result else { return nil }
+            return Problem.rejection(rejection).response(revision: applied.revision)
         case .unavailable(let detail, let retryAfterSeconds):
             return Problem(status: 503, code: "unavailable", detail: detail + "; the write was not applied, retry")
                 .response(headers: [("Retry-After", String(max(retryAfterSeconds, 0)))])

@@ -69,7 +69,8 @@ enum AuditRoutes {
             guard let source, let batchSeq, reader.errors.isEmpty else { return nil }
             return DecisionBatch(source: source, batchSeq: UInt64(batchSeq), decisions: decisions)
         } make: { batch, context in
-            RouteRequest.prepared(.decisionBatch(batch), context) { _, result, _ in
+            RouteRequest.prepared(.decisionBatch(batch), context) { applied in
+                let result = applied.result
                 guard case .decisionBatch(let applied, let recorded) = result else { return nil }
                 return ["applied": .bool(applied), "recorded": .integer(Int64(recorded))]
             }

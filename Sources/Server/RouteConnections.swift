@@ -44,7 +44,8 @@ enum ConnectionRoutes {
             let connection = Connection(
                 id: body.id ?? RegistryRoutes.generatedID("con", context), caller: body.caller, callee: body.callee,
                 scopes: body.scopes, maxTokenTTLSeconds: body.maxTokenTTLSeconds, expiresAtMilliseconds: body.expiresAtMilliseconds)
-            return RouteRequest.prepared(.createConnection(connection), context, status: 201) { _, result, _ in
+            return RouteRequest.prepared(.createConnection(connection), context, status: 201) { applied in
+                let result = applied.result
                 guard case .connection(let created) = result else { return nil }
                 return ["connection": APIRendering.connection(created)]
             }

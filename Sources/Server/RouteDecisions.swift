@@ -88,7 +88,7 @@ enum DecisionRoutes {
                 var item = JSONObjectReader(element, path: "checks[\(index)]")
                 let correlationID = item.identifier("correlation_id", required: true)
                 if let correlationID, !seen.insert(correlationID).inserted { item.fail("correlation_id", "repeated in this batch") }
-                let check = item.errors.isEmpty ? readCheck(&item) : nil
+                let check = readCheck(&item)
                 let errors = item.finish()
                 reader.absorb(errors)
                 if let correlationID, let check, errors.isEmpty { checks.append((correlationID, check)) }

@@ -25,6 +25,10 @@ public struct RouteDefinition: Sendable {
     public var successStatus: Int
     /// Whether the body is `application/x-www-form-urlencoded` (OAuth) rather than JSON.
     public var formEncoded: Bool
+    /// The template's segments (`["v1", "agents", "{id}"]`), split once: matching runs per request.
+    public let segments: [Substring]
+    /// The names of the path parameters, in order.
+    public let pathParameters: [String]
     /// Builds the operation for a matched request.
     let handler: @Sendable (RouteRequest) -> APIOperation
 
@@ -44,18 +48,12 @@ public struct RouteDefinition: Sendable {
         self.successStatus = status
         self.formEncoded = formEncoded
         self.handler = handler
+        segments = template.split(separator: "/", omittingEmptySubsequences: true)
+        pathParameters = segments.filter { $0.hasPrefix("{") }.map { String($0.dropFirst().dropLast()) }
     }
 
     /// `METHOD /template`: the metrics label and the name in 403 problems.
     public var name: String { method + " " + template }
-
-    /// The template's segments (`["v1", "agents", "{id}"]`).
-    public var segments: [Substring] { template.split(separator: "/", omittingEmptySubsequences: true) }
-
-    /// The names of the path parameters, in order.
-    public var pathParameters: [String] {
-        segments.filter { $0.hasPrefix("{") }.map { String($0.dropFirst().dropLast()) }
-    }
 }
 
 // MARK: - Role sets

@@ -32,9 +32,10 @@ enum KeyRoutes {
             return Body(name: name, role: role)
         } make: { body, context in
             let (key, plaintext) = APIKeys.generate(name: body.name, role: body.role, randomBytes: context.randomBytes)
-            return RouteRequest.prepared(.createAPIKey(key), context, status: 201) { _, result, _ in
+            return RouteRequest.prepared(.createAPIKey(key), context, status: 201) { applied in
+                let result = applied.result
                 guard case .apiKey(let created) = result, case .object(var members) = APIRendering.apiKey(created) else { return nil }
-                members["key"] = .string(plaintext)
+                members[applied.replayed ? "replayed" : "key"] = applied.replayed ? true : .string(plaintext)
                 return members
             }
         }

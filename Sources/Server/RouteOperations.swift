@@ -38,7 +38,8 @@ enum OperationRoutes {
             let wait = reader.bool("wait_for_enforcers", required: false) ?? false
             return reason.map { KillBody(reason: $0, waitForEnforcers: wait) }
         } make: { body, context in
-            RouteRequest.prepared(.killAgent(id: id, reason: body.reason), context) { _, result, enforcers in
+            RouteRequest.prepared(.killAgent(id: id, reason: body.reason), context) { applied in
+                let result = applied.result, enforcers = applied.enforcers
                 guard case .agentKilled(let agent) = result else { return nil }
                 var members: [String: JSONValue] = ["agent": APIRendering.agent(agent)]
                 if let enforcers {
@@ -60,7 +61,8 @@ enum OperationRoutes {
     static func reinstateAgent(_ request: RouteRequest) -> APIOperation {
         let id = request.parameter("id")
         return request.write(parse: reason) { reason, context in
-            RouteRequest.prepared(.reinstateAgent(id: id, reason: reason), context) { _, result, _ in
+            RouteRequest.prepared(.reinstateAgent(id: id, reason: reason), context) { applied in
+                let result = applied.result
                 guard case .agent(let agent) = result else { return nil }
                 return ["agent": APIRendering.agent(agent)]
             }
@@ -91,7 +93,8 @@ enum OperationRoutes {
             guard let agent, let type, let severity, let source else { return nil }
             return RiskSignal(agent: agent, type: type, severity: severity, source: source, detail: detail)
         } make: { signal, context in
-            RouteRequest.prepared(.riskSignal(signal), context) { _, result, _ in
+            RouteRequest.prepared(.riskSignal(signal), context) { applied in
+                let result = applied.result
                 guard case .risk(let score, let killed) = result else { return nil }
                 return ["agent": .string(signal.agent), "risk_score": .double(score), "killed": .bool(killed)]
             }
@@ -112,7 +115,8 @@ enum OperationRoutes {
             guard let threshold, let decay, let lease, let ttl else { return nil }
             return Settings(riskThreshold: threshold, riskDecayPerHour: decay, enforcerLeaseMilliseconds: lease, tokenTTLSeconds: ttl)
         } make: { settings, context in
-            RouteRequest.prepared(.setSettings(settings), context) { _, result, _ in
+            RouteRequest.prepared(.setSettings(settings), context) { applied in
+                let result = applied.result
                 guard case .settings(let applied) = result else { return nil }
                 return APIRendering.settings(applied)
             }

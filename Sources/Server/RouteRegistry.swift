@@ -68,9 +68,12 @@ enum RegistryRoutes {
             let registration = AgentRegistration(
                 id: body.id ?? generatedID("agt", context), name: body.name, owner: body.owner, kind: body.kind,
                 scopes: body.scopes, attributes: body.attributes, secretHash: secret.hash)
-            return RouteRequest.prepared(.registerAgent(registration), context, status: 201) { _, result, _ in
+            return RouteRequest.prepared(.registerAgent(registration), context, status: 201) { applied in
+                let result = applied.result
                 guard case .agent(let agent) = result else { return nil }
-                return ["agent": APIRendering.agent(agent), "client_secret": .string(secret.plaintext)]
+                var members: [String: JSONValue] = ["agent": APIRendering.agent(agent)]
+                members[applied.replayed ? "replayed" : "client_secret"] = applied.replayed ? true : .string(secret.plaintext)
+                return members
             }
         }
     }
@@ -143,10 +146,11 @@ enum RegistryRoutes {
             var update = body.update
             let secret = body.rotateSecret ? clientSecret(context) : nil
             update.secretHash = secret?.hash
-            return RouteRequest.prepared(.updateAgent(update), context) { _, result, _ in
+            return RouteRequest.prepared(.updateAgent(update), context) { applied in
+                let result = applied.result
                 guard case .agent(let agent) = result else { return nil }
                 var members: [String: JSONValue] = ["agent": APIRendering.agent(agent)]
-                if let secret { members["client_secret"] = .string(secret.plaintext) }
+                if let secret, !applied.replayed { members["client_secret"] = .string(secret.plaintext) }
                 return members
             }
         }
@@ -160,8 +164,8 @@ enum RegistryRoutes {
     }
 
     /// `{deleted:{kind, id}}`.
-    @Sendable static func renderDeleted(_ revision: UInt64, _ result: CommandResult, _ enforcers: EnforcerAcknowledgement?) -> [String: JSONValue]? {
-        guard case .deleted(let kind, let id) = result else { return nil }
+    @Sendable static func renderDeleted(_ applied: AppliedWrite) -> [String: JSONValue]? {
+        guard case .deleted(let kind, let id) = applied.result else { return nil }
         return ["deleted": .object(["kind": .string(kind), "id": .string(id)])]
     }
 
@@ -177,8 +181,8 @@ enum RegistryRoutes {
     }
 
     /// `{user}`.
-    @Sendable static func renderUser(_ revision: UInt64, _ result: CommandResult, _ enforcers: EnforcerAcknowledgement?) -> [String: JSONValue]? {
-        guard case .user(let user) = result else { return nil }
+    @Sendable static func renderUser(_ applied: AppliedWrite) -> [String: JSONValue]? {
+        guard case .user(let user) = applied.result else { return nil }
         return ["user": APIRendering.user(user)]
     }
 

@@ -36,7 +36,8 @@ enum RelationRoutes {
             parsed = .failure(.invalid("body", error.description))
         }
         return request.writeParsed(parsed, waitForEnforcers: false) { json, context in
-            RouteRequest.prepared(.writeModel(json: json), context) { _, result, _ in
+            RouteRequest.prepared(.writeModel(json: json), context) { applied in
+                let result = applied.result
                 guard case .model(let modelID) = result else { return nil }
                 return ["model_id": .string(modelID)]
             }
@@ -71,7 +72,8 @@ enum RelationRoutes {
             }
             return reader.errors.isEmpty ? TupleBody(writes: tuples, deletes: keys) : nil
         } make: { body, context in
-            RouteRequest.prepared(.writeTuples(writes: body.writes, deletes: body.deletes), context) { _, result, _ in
+            RouteRequest.prepared(.writeTuples(writes: body.writes, deletes: body.deletes), context) { applied in
+                let result = applied.result
                 guard case .tuples(let written, let deleted) = result else { return nil }
                 return ["written": .integer(Int64(written)), "deleted": .integer(Int64(deleted))]
             }
@@ -115,7 +117,7 @@ enum RelationRoutes {
             let page = context.state.tuples.read(
                 object: query["object"], relation: query["relation"], user: query["user"], after: start, limit: limit + 1)
             let shown = page.prefix(limit)
-            let next: JSONValue = page.count > limit ? .string(TupleCursor.encode(shown.last!.key)) : .null
+            let next: JSONValue = page.count > limit ? shown.last.map { .string(TupleCursor.encode($0.key)) } ?? .null : .null
             return .success(["tuples": .array(shown.map(APIRendering.tuple)), "next": next])
         }
     }

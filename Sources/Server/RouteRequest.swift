@@ -89,14 +89,20 @@ extension RouteRequest {
     /// A command prepared for the caller, rendered by `render` when applied (failures are shared).
     static func prepared(
         _ command: Command, _ context: WriteContext, status: Int = 200,
-        render: @escaping @Sendable (UInt64, CommandResult, EnforcerAcknowledgement?) -> [String: JSONValue]?
+        render: @escaping @Sendable (AppliedWrite) -> [String: JSONValue]?
     ) -> Result<PreparedWrite, APIRefusal> {
         .success(PreparedWrite(actor: context.caller.actor, command: command) { completion in
             if let failure = APIResponses.failure(completion) { return failure }
-            guard case .applied(let revision, let result, let enforcers) = completion, let members = render(revision, result, enforcers) else {
-                return Problem(status: 500, code: "internal", detail: "unexpected result for \(command.name)").response()
+            guard case .applied(let applied) = completion else { return Problem.unexpected(command).response() }
+            guard let members = render(applied) else {
+                // A replay returns the first result under this key; a different kind means the key was reused.
+                guard applied.replayed else { return Problem.unexpected(command).response(revision: applied.revision) }
+                return Problem(
+                    status: 422, code: "idempotency_key_reused",
+                    detail: "this Idempotency-Key was first used for a different request; use a new key")
+                    .response(revision: applied.revision)
             }
-            return APIResponses.json(status, members, revision: revision)
+            return APIResponses.json(status, members, revision: applied.revision)
         })
     }
 }
