@@ -8,6 +8,7 @@ are stopped, by pid: SIGTERM, then SIGKILL after a bounded wait.
 """
 
 import os
+import signal
 import socket
 import subprocess
 import time
@@ -236,6 +237,15 @@ def cluster(tmp_path_factory):
         yield running
     finally:
         running.stop()
+
+
+def pytest_configure(config):
+    """SIGTERM (a CI timeout, `kill`) becomes KeyboardInterrupt so fixture finalizers still stop the nodes."""
+
+    def interrupt(signal_number, frame):
+        raise KeyboardInterrupt(f"signal {signal_number}")
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 @pytest.hookimpl(hookwrapper=True)

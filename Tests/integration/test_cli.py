@@ -134,6 +134,18 @@ def test_refusals_print_the_problem_and_a_hint(cluster, tmp_path):
     assert bad_secret.returncode == 1 and "invalid_client" in bad_secret.stderr, bad_secret
 
 
+def test_key_comes_from_key_file_or_the_default_cluster_data_file(cluster, tmp_path):
+    key_file = tmp_path / "my.key"
+    key_file.write_text(cluster.admin_key + "\n")
+    succeeded(warden(cluster, "agents", "list", "--key-file", str(key_file), key=False, cwd=tmp_path))
+    default_file = tmp_path / "Cluster" / "data" / "admin.key"
+    default_file.parent.mkdir(parents=True)
+    default_file.write_text(cluster.admin_key + "\n")
+    succeeded(warden(cluster, "agents", "list", key=False, cwd=tmp_path))
+    missing = warden(cluster, "agents", "list", "--key-file", str(tmp_path / "absent.key"), key=False, cwd=tmp_path)
+    assert missing.returncode == 2 and "absent.key" in missing.stderr, missing
+
+
 def test_usage_errors_exit_2_and_unreachable_cluster_exits_3(tmp_path):
     assert warden(None, "agents", "--help").returncode == 0
     for arguments in (["agents", "frobnicate"], ["kill"], ["check", "--agent", "a"], ["agents", "list", "--colour", "x"]):
