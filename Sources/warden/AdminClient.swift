@@ -137,10 +137,13 @@ struct AdminClient {
     /// How long a command waits for an answer (a kill that waits for enforcers takes longest).
     static let responseTimeout: Duration = .seconds(30)
 
+    /// The options the client was made from (URL, key, output form).
     let options: AdminGlobalOptions
+    /// Where the node listens, and the path prefix of the URL (empty for a bare host:port).
     private let host: String
     private let port: Int
     private let basePath: String
+    /// One client per command: a few requests at most, so no pool to speak of.
     private let http = HTTPClient(configuration: HTTPClientConfiguration(connectTimeout: .seconds(3), responseTimeout: responseTimeout))
 
     /// A client for `options.url`, which must be `http://host[:port][/path]`.
@@ -173,11 +176,13 @@ struct AdminClient {
         return try exchange(HTTPClientRequest(method: "POST", target: basePath + path, headers: headers, body: Array(form.utf8)))
     }
 
+    /// The request target: base path, path, encoded query.
     private func target(_ path: String, _ query: [(String, String?)]) -> String {
         let encoded = AdminURL.encode(query)
         return basePath + path + (encoded.isEmpty ? "" : "?" + encoded)
     }
 
+    /// Sends one request; transport failures become `cannotConnect`, error statuses `refused`.
     private func exchange(_ request: HTTPClientRequest) throws(AdminFailure) -> AdminResponse {
         let response: HTTPClientResponse
         do {
@@ -191,6 +196,7 @@ struct AdminClient {
         return AdminResponse(status: response.status, body: body ?? .null, text: text, revision: response.headers["Warden-Revision"])
     }
 
+    /// A transport failure in words.
     private static func describe(_ error: HTTPClientError) -> String {
         switch error {
         case .unresolvable(let host): return "cannot resolve \(host)"

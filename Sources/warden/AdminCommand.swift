@@ -22,7 +22,9 @@ struct AdminInvocation {
 enum AdminCommand {
     /// One command group: its usage text and handler.
     struct Group: Sendable {
+        /// The group's usage text, printed by `--help` and after usage errors.
         let usage: String
+        /// Runs the group's command with the parsed invocation.
         let run: @Sendable (inout AdminInvocation) throws(AdminFailure) -> Void
     }
 

@@ -4,27 +4,32 @@ import JSON
 
 /// The operator's commands: the kill switch, risk signals, the audit chain and membership.
 enum AdminOperationCommands {
+    /// The text of `warden kill --help`.
     static let killUsage = """
         usage: warden kill AGENT --reason REASON [--wait-for-enforcers]
         once it returns, every linearizable decision on every node denies AGENT and every
         delegation chain that contains it; --wait-for-enforcers also waits for edge acknowledgements.
         """
 
+    /// The text of `warden reinstate --help`.
     static let reinstateUsage = """
         usage: warden reinstate AGENT --reason REASON
         AGENT is active again; tokens minted before now stay dead.
         """
 
+    /// The text of `warden signal --help`.
     static let signalUsage = """
         usage: warden signal AGENT --type TYPE --severity 0-100 --source SOURCE [--detail TEXT]
         crossing the risk threshold (warden settings) kills AGENT in the same revision.
         """
 
+    /// The text of `warden audit --help`.
     static let auditUsage = """
         usage: warden audit list [--after SEQ] [--agent AGENT] [--type TYPE] [--limit N]
                warden audit verify     recheck the whole hash chain (exit 1 when broken)
         """
 
+    /// The text of `warden cluster --help`.
     static let clusterUsage = """
         usage: warden cluster status
                warden cluster add-member ID ADDRESS
@@ -32,6 +37,7 @@ enum AdminOperationCommands {
                warden cluster transfer-leadership ID
         """
 
+    /// `warden kill AGENT`: `POST /v1/agents/{id}/kill`.
     static func kill(_ invocation: inout AdminInvocation) throws(AdminFailure) {
         var arguments = invocation.arguments
         let agent = try arguments.positional(0, "agent id")
@@ -47,6 +53,7 @@ enum AdminOperationCommands {
         }
     }
 
+    /// `warden reinstate AGENT`: `POST /v1/agents/{id}/reinstate`.
     static func reinstate(_ invocation: inout AdminInvocation) throws(AdminFailure) {
         var arguments = invocation.arguments
         let agent = try arguments.positional(0, "agent id")
@@ -58,6 +65,7 @@ enum AdminOperationCommands {
         }
     }
 
+    /// `warden signal AGENT`: `POST /v1/signals`.
     static func signal(_ invocation: inout AdminInvocation) throws(AdminFailure) {
         var arguments = invocation.arguments
         let agent = try arguments.positional(0, "agent id")
@@ -77,6 +85,7 @@ enum AdminOperationCommands {
 
     // MARK: - Audit
 
+    /// `warden audit list|verify`: `GET /v1/audit`, `GET /v1/audit/verify`.
     static func audit(_ invocation: inout AdminInvocation) throws(AdminFailure) {
         var arguments = invocation.arguments
         let action = arguments.positionals.first
@@ -112,6 +121,7 @@ enum AdminOperationCommands {
 
     // MARK: - Cluster
 
+    /// `warden cluster …`: `/v1/cluster`, its members and leadership.
     static func cluster(_ invocation: inout AdminInvocation) throws(AdminFailure) {
         let arguments = invocation.arguments
         let action = arguments.positionals.first
@@ -137,6 +147,7 @@ enum AdminOperationCommands {
         invocation.show(response, showCluster)
     }
 
+    /// Cluster progress as fields, then one row per member.
     private static func showCluster(_ info: JSONValue) {
         AdminOutput.fields(["id", "leader", "term", "commit", "applied"].map { ($0, AdminOutput.text(info[$0])) })
         let rows = (info["members"]?.arrayValue ?? []).map { member in

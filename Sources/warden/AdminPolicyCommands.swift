@@ -4,6 +4,7 @@ import JSON
 
 /// `warden connections|model|tuples|check`: who may call whom, and who may do what.
 enum AdminPolicyCommands {
+    /// The text of `warden connections --help`.
     static let connectionsUsage = """
         usage: warden connections create --caller AGENT --callee AGENT --scope TYPE:RELATION ...
                                          --max-ttl SECONDS [--expires-at RFC3339] [--id ID]
@@ -12,11 +13,13 @@ enum AdminPolicyCommands {
                warden connections delete ID
         """
 
+    /// The text of `warden model --help`.
     static let modelUsage = """
         usage: warden model put FILE    write an OpenFGA JSON model (schema_version, type_definitions, conditions)
                warden model get
         """
 
+    /// The text of `warden tuples --help`.
     static let tuplesUsage = """
         usage: warden tuples write USER RELATION OBJECT [--condition NAME [--context JSON]]
                warden tuples delete USER RELATION OBJECT
@@ -24,6 +27,7 @@ enum AdminPolicyCommands {
         e.g.   warden tuples write user:anne approver invoice:1 --condition within_limit
         """
 
+    /// The text of `warden check --help`.
     static let checkUsage = """
         usage: warden check --agent AGENT --action RELATION --resource TYPE:ID
                             [--on-behalf-of user:ID] [--context JSON] [--token TOKEN]
@@ -33,6 +37,7 @@ enum AdminPolicyCommands {
 
     // MARK: - Connections
 
+    /// `warden connections create|list|get|delete`: `/v1/connections`.
     static func connections(_ invocation: inout AdminInvocation) throws(AdminFailure) {
         var arguments = invocation.arguments
         let action = arguments.positionals.first
@@ -70,6 +75,7 @@ enum AdminPolicyCommands {
         }
     }
 
+    /// A connection as aligned fields.
     private static func showConnection(_ connection: JSONValue?) {
         AdminOutput.fields(["id", "caller", "callee", "scopes", "max_token_ttl_seconds", "expires_at"].map {
             ($0, AdminOutput.text(connection?[$0]))
@@ -78,6 +84,7 @@ enum AdminPolicyCommands {
 
     // MARK: - Model
 
+    /// `warden model put|get`: `/v1/model`.
     static func model(_ invocation: inout AdminInvocation) throws(AdminFailure) {
         let arguments = invocation.arguments
         let action = arguments.positionals.first
@@ -105,6 +112,7 @@ enum AdminPolicyCommands {
 
     // MARK: - Tuples
 
+    /// `warden tuples write|delete|list`: `/v1/tuples`.
     static func tuples(_ invocation: inout AdminInvocation) throws(AdminFailure) {
         var arguments = invocation.arguments
         let action = arguments.positionals.first
@@ -142,6 +150,7 @@ enum AdminPolicyCommands {
 
     // MARK: - Check
 
+    /// `warden check`: `POST /v1/check`.
     static func check(_ invocation: inout AdminInvocation) throws(AdminFailure) {
         var arguments = invocation.arguments
         var body: [String: JSONValue] = [

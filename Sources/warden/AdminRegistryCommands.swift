@@ -4,6 +4,7 @@ import JSON
 
 /// `warden agents …` and `warden users …`: the registry.
 enum AdminRegistryCommands {
+    /// The text of `warden agents --help`.
     static let agentsUsage = """
         usage: warden agents list [--status S] [--owner O] [--kind K] [--after ID] [--limit N]
                warden agents get ID
@@ -16,12 +17,14 @@ enum AdminRegistryCommands {
         attribute values are JSON when they parse as JSON (10, true, "x"), else strings.
         """
 
+    /// The text of `warden users --help`.
     static let usersUsage = """
         usage: warden users set ID KEY=VALUE ...   replace the user's attributes (e.g. approval_limit=5000 on_duty=true)
                warden users get ID
         ID is the bare id: anne for user:anne. Values are JSON when they parse as JSON, else strings.
         """
 
+    /// `warden agents list|get|register|update|delete`: `/v1/agents`.
     static func agents(_ invocation: inout AdminInvocation) throws(AdminFailure) {
         let action = invocation.arguments.positionals.first
         switch action {
@@ -42,6 +45,7 @@ enum AdminRegistryCommands {
         }
     }
 
+    /// `GET /v1/agents` with its filters, as a table.
     private static func listAgents(_ invocation: inout AdminInvocation) throws(AdminFailure) {
         var arguments = invocation.arguments
         let query = ["status", "owner", "kind", "after", "limit"].map { ($0, arguments.value($0)) }
@@ -56,6 +60,7 @@ enum AdminRegistryCommands {
         }
     }
 
+    /// `POST /v1/agents`; prints the client secret, which the server shows once.
     private static func registerAgent(_ invocation: inout AdminInvocation) throws(AdminFailure) {
         var arguments = invocation.arguments
         var body: [String: JSONValue] = [
@@ -73,6 +78,7 @@ enum AdminRegistryCommands {
         }
     }
 
+    /// `PATCH /v1/agents/{id}` with only the fields given.
     private static func updateAgent(_ invocation: inout AdminInvocation) throws(AdminFailure) {
         var arguments = invocation.arguments
         let id = try arguments.positional(1, "agent id")
@@ -105,6 +111,7 @@ enum AdminRegistryCommands {
 
     // MARK: - Users
 
+    /// `warden users set|get`: `/v1/users/{id}`.
     static func users(_ invocation: inout AdminInvocation) throws(AdminFailure) {
         let action = invocation.arguments.positionals.first
         let arguments = invocation.arguments
@@ -126,6 +133,7 @@ enum AdminRegistryCommands {
         }
     }
 
+    /// A user as aligned fields.
     private static func showUser(_ user: JSONValue?) {
         AdminOutput.fields(["id", "attributes", "cut", "updated_revision"].map { ($0, AdminOutput.text(user?[$0])) })
     }

@@ -9,6 +9,7 @@ enum AdminTokenCommands {
     /// RFC 8693's token type for an OAuth access token.
     static let accessTokenType = "urn:ietf:params:oauth:token-type:access_token"
 
+    /// The text of `warden token --help`.
     static let usage = """
         usage: warden token --client-id AGENT --client-secret SECRET [--scope S ...] [--on-behalf-of user:ID]
                warden token exchange --subject-token TOKEN --client-id AGENT --client-secret SECRET
@@ -19,6 +20,7 @@ enum AdminTokenCommands {
         scope and lifetime go to standard error. introspect and revoke send the API key.
         """
 
+    /// `warden token …`: grants, introspection, revocation.
     static func token(_ invocation: inout AdminInvocation) throws(AdminFailure) {
         let action = invocation.arguments.positionals.first
         switch action {
@@ -45,6 +47,7 @@ enum AdminTokenCommands {
         }
     }
 
+    /// `warden token`: the client_credentials grant.
     private static func clientCredentials(_ invocation: inout AdminInvocation) throws(AdminFailure) {
         var arguments = invocation.arguments
         let fields: [(String, String?)] = [
@@ -56,6 +59,7 @@ enum AdminTokenCommands {
         try issue(invocation, fields)
     }
 
+    /// `warden token exchange`: the RFC 8693 token-exchange grant, the callee authenticating.
     private static func exchange(_ invocation: inout AdminInvocation) throws(AdminFailure) {
         var arguments = invocation.arguments
         let fields: [(String, String?)] = [
