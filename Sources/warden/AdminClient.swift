@@ -136,6 +136,11 @@ struct AdminResponse {
 struct AdminClient {
     /// How long a command waits for an answer (a kill that waits for enforcers takes longest).
     static let responseTimeout: Duration = .seconds(30)
+    /// Attempts per request while the cluster answers 503; with pauses doubling from
+    /// `firstRetryPauseMilliseconds` they span about 6 s, several election timeouts.
+    static let maximumAttempts = 7
+    /// The pause before the first retry.
+    static let firstRetryPauseMilliseconds = 100
 
     /// The options the client was made from (URL, key, output form).
     let options: AdminGlobalOptions
@@ -182,8 +187,30 @@ struct AdminClient {
         return basePath + path + (encoded.isEmpty ? "" : "?" + encoded)
     }
 
-    /// Sends one request; transport failures become `cannotConnect`, error statuses `refused`.
+    /// Sends a request, riding out a leader change: a 503 (the cluster has no leader for a moment,
+    /// API.md's "retry") is retried after a pause that doubles each time. Writes carry an
+    /// `Idempotency-Key`, so a retried write applies once even if an earlier attempt did commit.
     private func exchange(_ request: HTTPClientRequest) throws(AdminFailure) -> AdminResponse {
+        var request = request
+        if request.method != "GET" && !request.headers.contains("Idempotency-Key") {
+            request.headers.add(name: "Idempotency-Key", value: Self.idempotencyKey())
+        }
+        var pauseMilliseconds = Self.firstRetryPauseMilliseconds
+        var attempt = 1
+        while true {
+            do {
+                return try exchangeOnce(request)
+            } catch {
+                guard case .refused(status: 503, _, _) = error, attempt < Self.maximumAttempts else { throw error }
+            }
+            usleep(UInt32(pauseMilliseconds * 1_000))
+            pauseMilliseconds *= 2
+            attempt += 1
+        }
+    }
+
+    /// Sends one request; transport failures become `cannotConnect`, error statuses `refused`.
+    private func exchangeOnce(_ request: HTTPClientRequest) throws(AdminFailure) -> AdminResponse {
         let response: HTTPClientResponse
         do {
             response = try http.send(request, host: host, port: port)
@@ -194,6 +221,14 @@ struct AdminClient {
         let body = response.body.isEmpty ? JSONValue.null : try? JSONParser.parse(response.body)
         guard response.status < 400 else { throw .refused(status: response.status, body: body, text: text) }
         return AdminResponse(status: response.status, body: body ?? .null, text: text, revision: response.headers["Warden-Revision"])
+    }
+
+    /// A fresh key for one write and its retries: 128 random bits in hex.
+    private static func idempotencyKey() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64, low = generator.next() as UInt64
+        let hex = String(high, radix: 16) + "-" + String(low, radix: 16)
+        return "warden-cli-" + hex
     }
 
     /// A transport failure in words.
