@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -26,6 +27,10 @@ READY_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 10
 REQUEST_TIMEOUT_SECONDS = 20
 POLL_INTERVAL_SECONDS = 0.05
+# A 503 means "no leader right now, retry" (API.md). On a loaded machine elections happen, so the
+# helpers retry like a well-behaved client: pauses doubling from 0.1 s, about 12 s in all.
+RETRY_ATTEMPTS = 8
+FIRST_RETRY_PAUSE_SECONDS = 0.1
 LOG_TAIL_BYTES = 4000
 
 
@@ -136,14 +141,31 @@ class Cluster:
                          headers={"Authorization": f"Bearer {admin_key}"})
             for node in nodes
         ]
+        self.anonymous_clients = [httpx.Client(base_url=node.url, timeout=REQUEST_TIMEOUT_SECONDS) for node in nodes]
 
     @property
     def urls(self):
         return [node.url for node in self.nodes]
 
-    def request(self, method, path, node=0, **arguments):
-        """An admin-authenticated request to node index `node`."""
-        return self.clients[node].request(method, path, **arguments)
+    def request(self, method, path, node=0, authenticated=True, **arguments):
+        """A request to node index `node` (with the admin key unless `authenticated=False`). A 503
+        is retried with pauses; writes carry one Idempotency-Key across the retries, so they apply once."""
+        headers = dict(arguments.pop("headers", None) or {})
+        if method != "GET":
+            headers.setdefault("Idempotency-Key", f"pytest-{uuid.uuid4()}")
+        client = (self.clients if authenticated else self.anonymous_clients)[node]
+        pause = FIRST_RETRY_PAUSE_SECONDS
+        for attempt in range(RETRY_ATTEMPTS):
+            response = client.request(method, path, headers=headers, **arguments)
+            if response.status_code != 503 or attempt == RETRY_ATTEMPTS - 1:
+                return response
+            time.sleep(pause)
+            pause *= 2
+        return response
+
+    def oauth(self, path, form, node=0, authenticated=False):
+        """A form POST to an OAuth endpoint; grants authenticate the agent in the form, not with the admin key."""
+        return self.request("POST", path, node=node, authenticated=authenticated, data=form)
 
     def get(self, path, node=0, **arguments):
         return self.request("GET", path, node=node, **arguments)
@@ -186,7 +208,7 @@ class Cluster:
         wait_until(all_ready, timeout, "every node's /readyz to answer 200", self.log_tails)
 
     def stop(self):
-        for client in self.clients:
+        for client in self.clients + self.anonymous_clients:
             client.close()
         for node in self.nodes:
             node.stop()

@@ -14,7 +14,7 @@ def agent(cluster):
 
 
 def issue(cluster, secret, node=0):
-    response = httpx.post(cluster.urls[node] + "/oauth/token", timeout=20, data={
+    response = cluster.oauth("/oauth/token", node=node, form={
         "grant_type": "client_credentials", "client_id": "jwt-bot", "client_secret": secret, "scope": "invoice:approve"})
     assert response.status_code == 200, response.text
     return response.json()["access_token"]

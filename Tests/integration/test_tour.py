@@ -1,7 +1,5 @@
 """The README's five-minute tour, step by step, against a real 3-node cluster."""
 
-import httpx
-
 from conftest import INVOICE_MODEL
 
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
@@ -10,7 +8,7 @@ ACCESS_TOKEN_TYPE = "urn:ietf:params:oauth:token-type:access_token"
 
 def token(cluster, node=0, **form):
     """POSTs the form to /oauth/token (no API key: the agent authenticates) and returns the JSON."""
-    response = httpx.post(cluster.urls[node] + "/oauth/token", data=form, timeout=20)
+    response = cluster.oauth("/oauth/token", form, node=node)
     assert response.status_code == 200, f"/oauth/token → {response.status_code}: {response.text}"
     return response.json()
 
@@ -55,7 +53,7 @@ def test_tour_kill_cuts_the_exchanged_token_and_every_node_denies(cluster):
     killed = cluster.json_ok(cluster.post("/v1/agents/procurement-bot/kill", json={"reason": "tour"}))
     assert killed["agent"]["status"] == "killed"
 
-    introspection = cluster.json_ok(cluster.post("/oauth/introspect", data={"token": exchanged}))
+    introspection = cluster.json_ok(cluster.oauth("/oauth/introspect", {"token": exchanged}, authenticated=True))
     assert introspection["active"] is False, introspection
     for node in range(len(cluster.nodes)):
         decision = check(cluster, node, 500, exchanged)
