@@ -74,7 +74,13 @@ enum AdminRegistryCommands {
         let response = try invocation.client.send("POST", "/v1/agents", json: .object(body))
         invocation.show(response) { body in
             showAgent(body["agent"])
-            print("client_secret: \(AdminOutput.text(body["client_secret"]))   (shown once: keep it)")
+            if body["replayed"]?.boolValue == true {
+                // A retry after an unclear first attempt: the first one registered the agent, and
+                // its secret, never shown, cannot be shown now.
+                print("already registered by an earlier attempt; get a secret with: warden agents update \(AdminOutput.text(body["agent"]?["id"])) --rotate-secret")
+            } else {
+                print("client_secret: \(AdminOutput.text(body["client_secret"]))   (shown once: keep it)")
+            }
         }
     }
 

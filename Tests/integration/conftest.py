@@ -176,6 +176,17 @@ class Cluster:
     def put(self, path, node=0, **arguments):
         return self.request("PUT", path, node=node, **arguments)
 
+    def register_agent(self, body, node=0):
+        """Registers an agent and returns its client secret. When a retried registration comes back
+        as a replay (an earlier attempt committed but its answer was lost), the secret that attempt
+        made was never shown, so the secret is rotated instead."""
+        created = self.json_ok(self.post("/v1/agents", node=node, json=body), status=201)
+        if "client_secret" in created:
+            return created["client_secret"]
+        assert created.get("replayed") is True, created
+        rotated = self.json_ok(self.request("PATCH", f"/v1/agents/{body['id']}", node=node, json={"rotate_secret": True}))
+        return rotated["client_secret"]
+
     def json_ok(self, response, status=200):
         """The JSON body of `response`, asserting its status first (with the body in the message)."""
         assert response.status_code == status, f"{response.request.method} {response.request.url} → {response.status_code}: {response.text}"

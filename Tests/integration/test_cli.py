@@ -25,11 +25,20 @@ def succeeded(result):
     return result.stdout
 
 
+def register(cluster, agent_id, *arguments):
+    """`warden agents register --id AGENT …`; returns the client secret (rotated when the server
+    reports the registration as a replay of an attempt whose answer was lost)."""
+    created = json.loads(succeeded(warden(cluster, "agents", "register", "--id", agent_id, *arguments, "--json")))
+    assert created["agent"]["id"] == agent_id, created
+    if created.get("replayed"):
+        created = json.loads(succeeded(warden(cluster, "agents", "update", agent_id, "--rotate-secret", "--json")))
+    assert created["client_secret"], created
+    return created["client_secret"]
+
+
 def test_register_list_get_and_update_agents(cluster):
-    created = json.loads(succeeded(warden(cluster, "agents", "register", "--id", "cli-bot", "--name", "CLI bot",
-                                          "--owner", "anne", "--scope", "invoice:approve", "--attribute", "team=\"ap\"",
-                                          "--json")))
-    assert created["agent"]["id"] == "cli-bot" and created["client_secret"]
+    register(cluster, "cli-bot", "--name", "CLI bot", "--owner", "anne", "--scope", "invoice:approve",
+             "--attribute", "team=\"ap\"")
     listing = succeeded(warden(cluster, "agents", "list", node=2))
     assert listing.splitlines()[0].split()[:3] == ["ID", "NAME", "OWNER"]
     assert any(line.startswith("cli-bot ") for line in listing.splitlines()), listing
@@ -41,8 +50,7 @@ def test_register_list_get_and_update_agents(cluster):
 
 
 def test_token_check_kill_and_audit_through_the_cli(cluster):
-    secret = json.loads(succeeded(warden(cluster, "agents", "register", "--id", "cli-actor", "--name", "Actor",
-                                         "--owner", "anne", "--scope", "invoice:approve", "--json")))["client_secret"]
+    secret = register(cluster, "cli-actor", "--name", "Actor", "--owner", "anne", "--scope", "invoice:approve")
     access_token = succeeded(warden(cluster, "token", "--client-id", "cli-actor", "--client-secret", secret,
                                     "--scope", "invoice:approve")).strip()
     assert access_token.count(".") == 2, access_token

@@ -7,10 +7,8 @@ import pytest
 
 @pytest.fixture(scope="module")
 def agent(cluster):
-    created = cluster.json_ok(cluster.post("/v1/agents", json={
-        "id": "jwt-bot", "name": "JWT bot", "owner": "anne", "kind": "agent", "scopes": ["invoice:approve", "invoice:read"]}),
-        status=201)
-    return created["client_secret"]
+    return cluster.register_agent({
+        "id": "jwt-bot", "name": "JWT bot", "owner": "anne", "kind": "agent", "scopes": ["invoice:approve", "invoice:read"]})
 
 
 def issue(cluster, secret, node=0):

@@ -21,9 +21,9 @@ def check(cluster, node, amount, access_token):
 
 def register(cluster, agent_id, node=0):
     body = {"id": agent_id, "name": agent_id, "owner": "anne", "kind": "agent", "scopes": ["invoice:approve"]}
-    created = cluster.json_ok(cluster.post("/v1/agents", node=node, json=body), status=201)
-    assert created["agent"]["status"] == "active"
-    return created["client_secret"]
+    secret = cluster.register_agent(body, node=node)
+    assert cluster.json_ok(cluster.get(f"/v1/agents/{agent_id}", node=node))["agent"]["status"] == "active"
+    return secret
 
 
 def test_tour_kill_cuts_the_exchanged_token_and_every_node_denies(cluster):
