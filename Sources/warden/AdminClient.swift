@@ -136,7 +136,7 @@ struct AdminResponse {
 struct AdminClient {
     /// How long a command waits for an answer (a kill that waits for enforcers takes longest).
     static let responseTimeout: Duration = .seconds(30)
-    /// Attempts per request while the cluster answers 503; with pauses doubling from
+    /// Attempts per request while the cluster answers "retry" (503, 504 outcome unknown); with pauses doubling from
     /// `firstRetryPauseMilliseconds` they span about 6 s, several election timeouts.
     static let maximumAttempts = 7
     /// The pause before the first retry.
@@ -187,8 +187,9 @@ struct AdminClient {
         return basePath + path + (encoded.isEmpty ? "" : "?" + encoded)
     }
 
-    /// Sends a request, riding out a leader change: a 503 (the cluster has no leader for a moment,
-    /// API.md's "retry") is retried after a pause that doubles each time. Writes carry an
+    /// Sends a request, riding out a leader change: a 503 (no leader for a moment: "retry") or a
+    /// 504 `outcome_unknown` (the leader was lost after the write was appended: "retry with the same
+    /// Idempotency-Key") is retried after a pause that doubles each time. Writes carry an
     /// `Idempotency-Key`, so a retried write applies once even if an earlier attempt did commit.
     private func exchange(_ request: HTTPClientRequest) throws(AdminFailure) -> AdminResponse {
         var request = request
@@ -201,7 +202,7 @@ struct AdminClient {
             do {
                 return try exchangeOnce(request)
             } catch {
-                guard case .refused(status: 503, _, _) = error, attempt < Self.maximumAttempts else { throw error }
+                guard Self.isRetryable(error), attempt < Self.maximumAttempts else { throw error }
             }
             usleep(UInt32(pauseMilliseconds * 1_000))
             pauseMilliseconds *= 2
@@ -221,6 +222,12 @@ struct AdminClient {
         let body = response.body.isEmpty ? JSONValue.null : try? JSONParser.parse(response.body)
         guard response.status < 400 else { throw .refused(status: response.status, body: body, text: text) }
         return AdminResponse(status: response.status, body: body ?? .null, text: text, revision: response.headers["Warden-Revision"])
+    }
+
+    /// Whether `failure` is the cluster's own "retry" answer during a leader change.
+    private static func isRetryable(_ failure: AdminFailure) -> Bool {
+        guard case .refused(let status, let body, _) = failure else { return false }
+        return status == 503 || (status == 504 && body?["type"]?.stringValue == "urn:warden:problem:outcome_unknown")
     }
 
     /// A fresh key for one write and its retries: 128 random bits in hex.

@@ -27,8 +27,10 @@ READY_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 10
 REQUEST_TIMEOUT_SECONDS = 20
 POLL_INTERVAL_SECONDS = 0.05
-# A 503 means "no leader right now, retry" (API.md). On a loaded machine elections happen, so the
-# helpers retry like a well-behaved client: pauses doubling from 0.1 s, about 12 s in all.
+# A 503 means "no leader right now, retry"; a 504 `outcome_unknown` "the leader was lost after the
+# write was appended, retry with the same Idempotency-Key". On a loaded machine elections happen,
+# so the helpers retry like a well-behaved client: pauses doubling from 0.1 s, about 12 s in all.
+OUTCOME_UNKNOWN_PROBLEM_TYPE = "urn:warden:problem:outcome_unknown"
 RETRY_ATTEMPTS = 8
 FIRST_RETRY_PAUSE_SECONDS = 0.1
 LOG_TAIL_BYTES = 4000
@@ -55,6 +57,18 @@ INVOICE_MODEL = {
         }
     },
 }
+
+
+def is_retry_answer(response):
+    """Whether `response` is the cluster's own "retry" answer during a leader change."""
+    if response.status_code == 503:
+        return True
+    if response.status_code != 504:
+        return False
+    try:
+        return response.json().get("type") == OUTCOME_UNKNOWN_PROBLEM_TYPE
+    except ValueError:
+        return False
 
 
 def free_ports(count):
@@ -148,8 +162,9 @@ class Cluster:
         return [node.url for node in self.nodes]
 
     def request(self, method, path, node=0, authenticated=True, **arguments):
-        """A request to node index `node` (with the admin key unless `authenticated=False`). A 503
-        is retried with pauses; writes carry one Idempotency-Key across the retries, so they apply once."""
+        """A request to node index `node` (with the admin key unless `authenticated=False`). The
+        cluster's "retry" answers are retried with pauses; writes carry one Idempotency-Key across
+        the retries, so they apply once."""
         headers = dict(arguments.pop("headers", None) or {})
         if method != "GET":
             headers.setdefault("Idempotency-Key", f"pytest-{uuid.uuid4()}")
@@ -157,7 +172,7 @@ class Cluster:
         pause = FIRST_RETRY_PAUSE_SECONDS
         for attempt in range(RETRY_ATTEMPTS):
             response = client.request(method, path, headers=headers, **arguments)
-            if response.status_code != 503 or attempt == RETRY_ATTEMPTS - 1:
+            if not is_retry_answer(response) or attempt == RETRY_ATTEMPTS - 1:
                 return response
             time.sleep(pause)
             pause *= 2
