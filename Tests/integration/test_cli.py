@@ -57,13 +57,22 @@ def test_token_check_kill_and_audit_through_the_cli(cluster):
     active = json.loads(succeeded(warden(cluster, "token", "introspect", access_token, "--json")))
     assert active["active"] is True, active
 
+    callee_secret = register(cluster, "cli-callee-2", "--name", "Callee", "--owner", "anne", "--scope", "invoice:approve")
+    succeeded(warden(cluster, "connections", "create", "--caller", "cli-actor", "--callee", "cli-callee-2",
+                     "--scope", "invoice:approve", "--max-ttl", "60"))
+    exchanged = succeeded(warden(cluster, "token", "exchange", "--subject-token", access_token, "--client-id",
+                                 "cli-callee-2", "--client-secret", callee_secret, "--audience", "cli-callee-2",
+                                 node=2)).strip()
+    assert exchanged.count(".") == 2 and exchanged != access_token, exchanged
+
     killed = succeeded(warden(cluster, "kill", "cli-actor", "--reason", "cli test", node=1))
     assert killed.startswith("killed cli-actor at revision"), killed
     decision = json.loads(succeeded(warden(cluster, "check", "--agent", "cli-actor", "--action", "approve",
                                            "--resource", "invoice:1", "--token", access_token, "--json", node=2)))
     assert decision["allowed"] is False, decision
-    inactive = json.loads(succeeded(warden(cluster, "token", "introspect", access_token, "--json")))
-    assert inactive["active"] is False, inactive
+    for token in (access_token, exchanged):
+        inactive = json.loads(succeeded(warden(cluster, "token", "introspect", token, "--json")))
+        assert inactive["active"] is False, inactive
 
     verified = succeeded(warden(cluster, "audit", "verify"))
     assert verified.startswith("ok: "), verified
@@ -100,6 +109,11 @@ def test_policy_commands_model_users_tuples_connections_and_check(cluster, tmp_p
 
     assert decide(150) is True
     assert decide(250) is False
+    succeeded(warden(cluster, "tuples", "delete", "user:carol", "approve", "invoice:7"))
+    assert decide(150) is False
+    deleted = succeeded(warden(cluster, "agents", "delete", "cli-callee"))
+    assert deleted.startswith("deleted agent cli-callee"), deleted
+    assert warden(cluster, "agents", "get", "cli-callee").returncode == 1
     denied = succeeded(warden(cluster, "check", "--agent", "cli-caller", "--action", "approve", "--resource",
                               "invoice:7", "--on-behalf-of", "user:carol", "--context", '{"amount": 250}'))
     assert denied.startswith("denied at revision"), denied
