@@ -15,6 +15,9 @@ let usage = """
       bench tokens        Ed25519 JWT sign and verify per second
       storage-torture     crash-test writer (--path P [--entries N]) or storage benchmark (--bench)
       help                this text
+
+    admin commands (talk to a running cluster):
+    \(AdminCommand.summary)
     """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -27,6 +30,7 @@ case ("init", _): status = InitCommand.run(Array(arguments.dropFirst()))
 case ("serve", _): status = ServeCommand.run(Array(arguments.dropFirst()))
 case ("enforcer", _): status = EnforcerCommand.run(Array(arguments.dropFirst()))
 case ("storage-torture", _): status = StorageTortureCommand.run(Array(arguments.dropFirst()))
+case (let command?, _) where AdminCommand.handles(command): status = AdminCommand.run(arguments)
 case ("help", _), ("--help", _), ("-h", _): print(usage); status = 0
 default:
     FileHandleOutput.standardError(usage)
