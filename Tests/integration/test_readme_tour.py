@@ -19,3 +19,10 @@ def test_readme_tour_runs_verbatim(cluster, tmp_path):
                             timeout=TOUR_TIMEOUT_SECONDS, cwd=tmp_path)
     assert result.returncode == 0, f"tour failed ({result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}"
     assert result.stdout.count("true") >= 5, result.stdout
+
+
+def test_readme_shows_the_tour_verbatim():
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    shown = readme.split("<!-- tour:begin -->\n```sh\n", 1)[1].split("\n```\n<!-- tour:end -->", 1)[0]
+    script = TOUR.read_text().split("set -x\n", 1)[1].strip("\n")
+    assert shown == script, "README.md's tour differs from Tests/integration/readme_tour.sh"
