@@ -31,7 +31,7 @@ let package = Package(
 
         // MARK: - Libraries over the system
         .target(name: "Crypto", dependencies: ["COpenSSL"]),
-        .target(name: "Tokens", dependencies: ["Governance", "Crypto", "JSON"]),
+        .target(name: "Tokens", dependencies: ["Governance", "Crypto", "JSON", "HTTP"]),
         .target(name: "HTTP", dependencies: ["CLinuxIO"]),
         .target(name: "Storage", dependencies: ["CSQLite", "Raft", "Checksum"]),
 

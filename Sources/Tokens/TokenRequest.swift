@@ -1,4 +1,5 @@
 import Crypto
+import HTTP
 
 // MARK: - Request
 
@@ -117,8 +118,8 @@ extension TokenRequest {
         guard parts.count == 2, parts[0].lowercased() == "basic",
             let decoded = decodeStandardBase64(String(parts[1])),
             let colon = decoded.firstIndex(of: UInt8(ascii: ":")),
-            let id = percentDecode(decoded[..<colon]),
-            let secret = percentDecode(decoded[(colon + 1)...]),
+            let id = FormURLEncoding.decode(decoded[..<colon]),
+            let secret = FormURLEncoding.decode(decoded[(colon + 1)...]),
             !id.isEmpty, !secret.isEmpty
         else { return .failure(malformed) }
         return .success(PresentedClientCredentials(clientID: id, secret: secret))
@@ -138,35 +139,5 @@ extension TokenRequest {
             }
         }
         return Base64URL.decode(bytes)
-    }
-
-    /// `application/x-www-form-urlencoded` decoding of one component; nil on a bad escape or bad UTF-8.
-    static func percentDecode(_ bytes: ArraySlice<UInt8>) -> String? {
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count)
-        var index = bytes.startIndex
-        while index < bytes.endIndex {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "%") {
-                guard index + 2 < bytes.endIndex,
-                    let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
-                else { return nil }
-                output.append(high << 4 | low)
-                index += 3
-            } else {
-                output.append(byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
-                index += 1
-            }
-        }
-        return String(validating: output, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
     }
 }

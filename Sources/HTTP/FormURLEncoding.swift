@@ -34,7 +34,7 @@ public enum FormURLEncoding {
     }
 
     /// Percent- and plus-decodes one component; nil on a bad escape or invalid UTF-8.
-    static func decode(_ component: ArraySlice<UInt8>) -> String? {
+    public static func decode(_ component: ArraySlice<UInt8>) -> String? {
         var output: [UInt8] = []
         output.reserveCapacity(component.count)
         var index = component.startIndex
