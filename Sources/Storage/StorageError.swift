@@ -34,7 +34,7 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
         case .schemaVersion(let found, let expected):
             return "database schema version \(found) is not the version \(expected) this build of Warden reads. "
                 + "What to do: run the Warden release that wrote it, or move the database aside and re-add the node "
-                + "so it recovers from its peers"
+                + "under a new id so it recovers from its peers"
         case .identityMismatch(let detail, let remedy):
             return "database belongs to another node: \(detail). What to do: \(remedy)"
         case .invalidBatch(let detail):
@@ -51,7 +51,9 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The advice for a node whose data cannot be trusted: it must be rebuilt from its peers.
     static func rebuildRemedy(path: String) -> String {
         "this node's data is damaged; stop the node, move \(path) (and its -wal and -shm files) aside, "
-            + "and re-add the node to the cluster so it recovers from its peers"
+            + "remove this node from the cluster (DELETE /v1/cluster/members/{id} on a healthy node), then add it "
+            + "back under a new id (POST /v1/cluster/members) so it recovers from its peers — a wiped node must "
+            + "never rejoin under its old id, whose log the leader still counts as replicated"
     }
 
     /// `SQLITE_IOERR_SHORT_READ`, a macro Swift does not import: a read past the end of the file.

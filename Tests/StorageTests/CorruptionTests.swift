@@ -55,7 +55,7 @@ struct CorruptionTests {
             if let index = damage.index { #expect(error.corruptIndex == index, "\(error)") }
             #expect(error.description.contains(damage.detail), "\(error)")
             #expect(error.description.contains("move \(path)"), "\(error)")
-            #expect(error.description.contains("re-add the node"), "\(error)")
+            #expect(error.description.contains("add it back under a new id"), "\(error)")
         }
     }
 
