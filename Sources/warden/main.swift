@@ -7,6 +7,8 @@ let usage = """
     usage: warden <command> [arguments]
 
     commands:
+      init                create a cluster's configuration and first admin key (--data DIR --nodes 3 --port-base 7100)
+      serve               run one node (--config DIR/node-N/warden.conf; flags override its keys)
       bench raft          commit entries through 3 in-memory Raft cores; prints entries/s
       bench governance    decision latency and apply throughput of the state machine
       bench tokens        Ed25519 JWT sign and verify per second
@@ -20,6 +22,8 @@ switch (arguments.first, arguments.dropFirst().first) {
 case ("bench", "raft"): status = RaftBenchmark.run(Array(arguments.dropFirst(2)))
 case ("bench", "governance"): status = GovernanceBenchmark.run(Array(arguments.dropFirst(2)))
 case ("bench", "tokens"): status = TokensBenchmark.run(Array(arguments.dropFirst(2)))
+case ("init", _): status = InitCommand.run(Array(arguments.dropFirst()))
+case ("serve", _): status = ServeCommand.run(Array(arguments.dropFirst()))
 case ("storage-torture", _): status = StorageTortureCommand.run(Array(arguments.dropFirst()))
 case ("help", _), ("--help", _), ("-h", _): print(usage); status = 0
 default:
