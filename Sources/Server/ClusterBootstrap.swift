@@ -32,6 +32,16 @@ public enum ClusterBootstrap {
     ) throws(NodeConfigurationError) -> Result {
         guard (1...maximumNodes).contains(nodeCount) else { throw NodeConfigurationError("--nodes must be 1 to \(maximumNodes)") }
         guard portBase > 0, portBase + nodeCount <= 65535 else { throw NodeConfigurationError("--port-base leaves no room for \(nodeCount) ports") }
+        let addresses = (1...nodeCount).map { PeerAddress(host: host, port: portBase + $0) }
+        return try initialize(dataDirectory: dataDirectory, addresses: addresses, httpThreads: httpThreads)
+    }
+
+    /// Writes the configuration of a cluster whose node `i + 1` listens at `addresses[i]`.
+    public static func initialize(
+        dataDirectory: String, addresses: [PeerAddress], httpThreads: Int = 2
+    ) throws(NodeConfigurationError) -> Result {
+        let nodeCount = addresses.count
+        guard (1...maximumNodes).contains(nodeCount) else { throw NodeConfigurationError("a cluster has 1 to \(maximumNodes) nodes") }
         let root = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
         let firstConfig = root + "/node-1/warden.conf"
         guard !FileManager.default.fileExists(atPath: firstConfig) else {
@@ -40,7 +50,6 @@ public enum ClusterBootstrap {
         let clusterID = NodeConfiguration.hex(SecureRandom.bytes(count: 8))
         let secret = NodeConfiguration.hex(SecureRandom.bytes(count: secretBytes))
         let (key, plaintext) = APIKeys.generate(name: "initial-admin", role: .admin, randomBytes: { SecureRandom.bytes(count: $0) })
-        let addresses = (1...nodeCount).map { PeerAddress(host: host, port: portBase + $0) }
         let peers = addresses.enumerated().map { "\($0.offset + 1)=\($0.element)" }.joined(separator: ",")
         var paths: [String] = []
         for id in 1...nodeCount {

@@ -139,20 +139,18 @@ public final class NodeRuntime: @unchecked Sendable {
         if let soft = output.softState { observe(soft) }
         for (requestID, outcome) in output.completions { complete(requestID, outcome) }
         answerMembershipWaits()
-        metrics.appliedRevision.set(Int(replica.appliedRevision))
-        metrics.commitIndex.set(Int(replica.commitIndex))
-        metrics.term.set(Int(replica.term))
+        metrics.progress(applied: replica.appliedRevision, commit: replica.commitIndex, term: replica.term,
+                         isLeader: replica.role == .leader)
     }
 
     private func observe(_ soft: SoftState) {
         if soft.leaderID != lastLeader {
-            metrics.leaderChanges.add(1)
+            metrics.leaderChanged()
             let leader = soft.leaderID.map(String.init) ?? "none"
             NodeRuntimeLog.event(configuration.nodeID, "leader changed: leader=\(leader) term=\(replica.term) role=\(soft.role)")
         }
         lastLeader = soft.leaderID
         lastRole = soft.role
-        metrics.isLeader.set(soft.role == .leader ? 1 : 0)
     }
 
     // MARK: - Inbox

@@ -22,42 +22,34 @@ extension NodeRuntime {
 
     /// Prometheus text after refreshing the gauges.
     func metricsResponse() -> HTTPResponse {
-        metrics.enforcers.set(replica.enforcers().count)
-        let headers = HTTPHeaders([("Content-Type", "text/plain; version=0.0.4")])
-        return HTTPResponse(status: 200, headers: headers, body: Array(metrics.exposition().utf8))
+        let commit = replica.commitIndex
+        metrics.enforcerLag(replica.enforcers().map { (id: $0.id, lag: commit > $0.acknowledgedRevision ? commit - $0.acknowledgedRevision : 0) })
+        return metrics.registry.response()
     }
 
-    /// `{id, leader, term, commit, applied, members:[{id, address, role, match, lag}]}`.
+    /// `{id, leader, term, commit, applied, members:[{id, address, role, match, lag}]}`. `match` and
+    /// `lag` are the leader's view; a follower knows only its own (its applied revision), and
+    /// reports 0 and the commit index for the others.
     func clusterResponse() -> HTTPResponse {
         let raft = replica.raft
         let membership = raft.membership
         let addresses = transport.knownAddresses
         let commit = replica.commitIndex
-        let members: [JSONValue] = membership.members.map { id in
-            var match: UInt64?
+        let members = membership.members.map { id in
+            var match: UInt64 = 0
             if id == configuration.nodeID {
                 match = replica.appliedRevision
             } else if raft.role == .leader {
-                match = raft.matchIndex(of: id)
+                match = raft.matchIndex(of: id) ?? 0
             }
-            let role = id == raft.leaderID ? "leader" : (membership.isLearner(id) ? "learner" : "voter")
-            return .object([
-                "id": .string(String(id)),
-                "address": addresses[id].map { .string($0.description) } ?? .null,
-                "role": .string(role),
-                "match": match.map { .integer(Int64($0)) } ?? .null,
-                "lag": match.map { .integer(Int64(commit > $0 ? commit - $0 : 0)) } ?? .null,
-            ])
+            let role = id == raft.leaderID ? "leader" : (membership.isLearner(id) ? "learner" : "follower")
+            return ClusterMemberStatus(id: String(id), address: addresses[id]?.description ?? "", role: role, match: match,
+                                       lag: commit > match ? commit - match : 0)
         }
-        let body: [String: JSONValue] = [
-            "id": .string(NodeConfiguration.hex(Self.bigEndianBytes(configuration.clusterID))),
-            "node": .string(String(configuration.nodeID)),
-            "leader": replica.leaderID.map { .string(String($0)) } ?? .null,
-            "term": .integer(Int64(replica.term)),
-            "commit": .integer(Int64(commit)),
-            "applied": .integer(Int64(replica.appliedRevision)),
-            "members": .array(members),
-        ]
+        var body = APIRendering.cluster(
+            id: NodeConfiguration.hex(Self.bigEndianBytes(configuration.clusterID)), leader: replica.leaderID.map { String($0) },
+            term: replica.term, commit: commit, applied: replica.appliedRevision, members: members)
+        body["node"] = .string(String(configuration.nodeID))
         return APIResponses.json(200, body, revision: replica.appliedRevision)
     }
 
@@ -65,19 +57,15 @@ extension NodeRuntime {
         (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * UInt64($0))) }
     }
 
-    /// `GET /v1/enforcers`: each enforcer's last ack and lag behind this node's applied revision.
+    /// `GET /v1/enforcers`: each enforcer's last ack and lag behind the commit index.
     func enforcersResponse() -> HTTPResponse {
-        let applied = replica.appliedRevision
-        let list: [JSONValue] = replica.enforcers().sorted { $0.id < $1.id }.map { status in
-            .object([
-                "id": .string(status.id),
-                "acknowledged": .integer(Int64(status.acknowledgedRevision)),
-                "last_heard": .string(APITime.format(milliseconds: status.lastHeardMilliseconds)),
-                "live": .bool(status.isLive),
-                "lag": .integer(Int64(applied > status.acknowledgedRevision ? applied - status.acknowledgedRevision : 0)),
-            ])
+        let commit = replica.commitIndex
+        let statuses = replica.enforcers().map { status in
+            Server.EnforcerStatus(
+                id: status.id, acknowledgedRevision: status.acknowledgedRevision, lastAckMilliseconds: status.lastHeardMilliseconds,
+                lag: commit > status.acknowledgedRevision ? commit - status.acknowledgedRevision : 0)
         }
-        return APIResponses.json(200, ["enforcers": .array(list)], revision: applied)
+        return APIResponses.json(200, APIRendering.enforcers(statuses), revision: replica.appliedRevision)
     }
 
     // MARK: - Background duties

@@ -14,11 +14,11 @@ struct NodeRuntimeHTTPHandler: HTTPHandler {
         if request.path == PeerTransportBatch.path { return handlePeer(request, responder) }
         let operation = APIRouter.route(request)
         if case .respond(let response) = operation {
-            runtime.metrics.recordRequest(route: "router", status: response.status)
+            runtime.metrics.recordRequest(route: APIRouter.routeLabel(request), status: response.status)
             return responder.send(response)
         }
         if !runtime.enqueue(.request(operation, request, responder)) {
-            runtime.metrics.inboxRejections.add(1)
+            runtime.metrics.inboxRejected()
             let problem = Problem(status: 503, code: "overloaded", detail: "the node is saturated; retry shortly")
             responder.send(problem.response(headers: [("Retry-After", "1")]))
         }
@@ -41,7 +41,7 @@ struct NodeRuntimeHTTPHandler: HTTPHandler {
             runtime.transport.learn(id: id, address: address)
         }
         if !messages.isEmpty && !runtime.enqueue(.peers(messages)) {
-            runtime.metrics.peerMessagesDropped.add(messages.count)
+            runtime.metrics.peerMessagesDropped(messages.count)
         }
         responder.send(HTTPResponse(status: 204))
     }

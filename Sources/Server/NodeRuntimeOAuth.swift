@@ -35,7 +35,6 @@ extension NodeRuntime {
             }
             let id = makeRequestID()
             pending[id] = .token(grant, responder, started: SystemClock.monotonicNanoseconds())
-            metrics.proposals.add(1)
             replica.submitWrite(requestID: id, command: grant.command, actor: .agent(grant.clientID), idempotencyKey: nil)
         }
     }
@@ -104,7 +103,6 @@ extension NodeRuntime {
         case .propose(let command):
             let id = makeRequestID()
             pending[id] = .revoke(responder)
-            metrics.proposals.add(1)
             let actor: Actor = clientID.map { .agent($0) } ?? .system
             replica.submitWrite(requestID: id, command: command, actor: actor, idempotencyKey: nil)
         }

@@ -99,7 +99,6 @@ extension NodeRuntime {
         case .success(let prepared):
             let id = makeRequestID()
             pending[id] = .write(prepared, responder, route: write.routeName, started: SystemClock.monotonicNanoseconds())
-            metrics.proposals.add(1)
             replica.submitWrite(requestID: id, command: prepared.command, actor: prepared.actor,
                                 idempotencyKey: write.idempotencyKey, waitForEnforcers: write.waitForEnforcers)
         }
@@ -162,7 +161,7 @@ extension NodeRuntime {
         guard let open = pending.removeValue(forKey: requestID) else { return }
         switch open {
         case .write(let prepared, let responder, let route, let started):
-            metrics.commitLatency.observe(Double(SystemClock.monotonicNanoseconds() - started) / 1e9)
+            recordProposal(outcome, started: started)
             send(prepared.render(Self.writeCompletion(outcome)), route: route, to: responder)
         case .read(let read, let responder):
             guard case .readReady = outcome else { return send(readFailure(outcome), route: read.routeName, to: responder) }
@@ -171,12 +170,24 @@ extension NodeRuntime {
             guard case .readReady = outcome else { return send(readFailure(outcome), route: "POST /oauth/introspect", to: responder) }
             finishIntrospection(token, responder: responder)
         case .token(let grant, let responder, let started):
-            metrics.commitLatency.observe(Double(SystemClock.monotonicNanoseconds() - started) / 1e9)
+            recordProposal(outcome, started: started)
             finishTokenGrant(grant, outcome, responder: responder)
         case .revoke(let responder):
             finishRevocation(outcome, responder: responder)
         case .system(let write):
             finishSystemWrite(write, outcome)
+        }
+    }
+
+    /// Counts a finished client write and its latency.
+    func recordProposal(_ outcome: RequestOutcome, started: UInt64) {
+        switch outcome {
+        case .applied:
+            metrics.proposalFinished("applied")
+            metrics.commitLatency(seconds: Double(SystemClock.monotonicNanoseconds() - started) / 1e9)
+        case .failed: metrics.proposalFinished("failed")
+        case .ambiguous: metrics.proposalFinished("ambiguous")
+        case .readReady: break
         }
     }
 
@@ -187,7 +198,7 @@ extension NodeRuntime {
             let acknowledgement = enforcers.map {
                 Server.EnforcerAcknowledgement(acknowledged: $0.acknowledged, total: $0.total, fencedByMilliseconds: $0.fencedByMilliseconds)
             }
-            return .applied(revision: revision, result: result, enforcers: acknowledgement)
+            return .applied(AppliedWrite(revision: revision, result: result, enforcers: acknowledgement))
         case .failed(let reason):
             return .unavailable(detail: "the write was not applied (\(reason)); retry", retryAfterSeconds: APIResponses.defaultRetryAfterSeconds)
         case .ambiguous(let reason):

@@ -50,7 +50,7 @@ public final class PeerTransport: Transport, @unchecked Sendable {
     public func send(_ messages: [PeerMessage]) {
         for message in messages where message.to != selfID {
             guard let sender = sender(for: message.to) else {
-                metrics.peerMessagesDropped.add(1)
+                metrics.peerMessagesDropped(1)
                 continue
             }
             sender.enqueue(PeerMessageCodec.encode(message))

@@ -48,7 +48,7 @@ final class PeerSender: @unchecked Sendable {
         condition.lock()
         if queue.count - queueHead >= PeerTransport.maximumQueuedMessages {
             queueHead += 1
-            transport.metrics.peerMessagesDropped.add(1)
+            transport.metrics.peerMessagesDropped(1)
         }
         queue.append(encoded)
         condition.signal()
@@ -105,10 +105,10 @@ final class PeerSender: @unchecked Sendable {
         let request = HTTPClientRequest(method: "POST", target: PeerTransportBatch.path, headers: headers, body: body)
         do {
             let response = try transport.client.send(request, host: address.host, port: address.port)
-            transport.metrics.peerBatchesSent.add(1)
+            transport.metrics.peerBatchSent()
             return response.status == 204
         } catch {
-            transport.metrics.peerSendFailures.add(1)
+            transport.metrics.peerSendFailed()
             return false
         }
     }
