@@ -1,0 +1,191 @@
+import Foundation
+import Glibc
+
+// MARK: - warden bench cluster / warden bench etcd
+
+/// `warden bench cluster` (a real Warden cluster over HTTP) and `warden bench etcd` (etcd's JSON
+/// gateway, the comparison baseline): closed-loop keep-alive clients, a table, JSON and SVG CDFs.
+enum BenchClusterCommand {
+    static let usage = """
+        usage: warden bench cluster [--urls U1,U2,U3 | --start] [--key-file F] [--duration S] [--clients 1,64]
+                                    [--workloads kill,tuples,exchange,check-linearizable,check-serializable,failover] [--out DIR]
+               warden bench etcd --urls U1,U2,U3 [--duration S] [--clients 1,64] [--workloads put,range] [--out DIR]
+          --start runs `warden init` and 3 × `warden serve` on free loopback ports in a temp dir and stops them after;
+          the admin key comes from --key-file or WARDEN_KEY; failover needs --start (it kills -9 the leader)
+        """
+    /// Every Warden workload, in the order they run.
+    static let wardenWorkloads = ["kill", "tuples", "exchange", "check-linearizable", "check-serializable", "failover"]
+    /// Every etcd workload.
+    static let etcdWorkloads = ["put", "range"]
+    /// Longest measured duration accepted, so a run is always bounded.
+    static let maximumDurationSeconds = 600.0
+    /// Most concurrent clients accepted (one thread each).
+    static let maximumClients = 1024
+
+    /// Parsed command line.
+    struct Options {
+        var urls: [BenchEndpoint] = []
+        var start = false
+        var keyFile: String? = nil
+        var duration = 10.0
+        var clients = [1, 64]
+        var workloads: [String] = []
+        var out: String? = nil
+    }
+
+    /// `warden bench cluster …`.
+    static func runCluster(_ arguments: [String]) -> Int32 {
+        guard var options = parse(arguments, allowedWorkloads: wardenWorkloads), options.start != !options.urls.isEmpty else {
+            FileHandleOutput.standardError(usage)
+            return 2
+        }
+        if options.workloads.isEmpty { options.workloads = wardenWorkloads }
+        var cluster: BenchLocalCluster? = nil
+        defer { cluster?.stop() }
+        do {
+            var key = ProcessInfo.processInfo.environment["WARDEN_KEY"] ?? ""
+            if let file = options.keyFile {
+                key = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            if options.start {
+                FileHandleOutput.standardError("starting a local 3-node cluster…")
+                let started = try BenchLocalCluster()
+                cluster = started
+                options.urls = started.endpoints
+                key = started.adminKey
+                FileHandleOutput.standardError("cluster up in \(started.directory): \(started.endpoints.map(\.description).joined(separator: " "))")
+            }
+            guard !key.isEmpty else { throw BenchError("no admin key: pass --key-file or set WARDEN_KEY") }
+            return try runWarden(options, key: key, cluster: cluster)
+        } catch {
+            FileHandleOutput.standardError("warden bench cluster: \(error)")
+            return 1
+        }
+    }
+
+    /// `warden bench etcd …`.
+    static func runEtcd(_ arguments: [String]) -> Int32 {
+        guard var options = parse(arguments, allowedWorkloads: etcdWorkloads), !options.urls.isEmpty, !options.start else {
+            FileHandleOutput.standardError(usage)
+            return 2
+        }
+        if options.workloads.isEmpty { options.workloads = etcdWorkloads }
+        let load = loadAverage()
+        let admin = BenchAdmin(endpoint: options.urls[0], key: "")
+        let prefix = runPrefix()
+        var runs: [BenchRunResult] = []
+        do {
+            for workload in options.workloads {
+                for clients in options.clients {
+                    let source = workload == "put"
+                        ? BenchEtcdWorkloads.put(prefix: prefix) : try BenchEtcdWorkloads.range(admin, prefix: prefix)
+                    let (result, _) = BenchLoadRunner(endpoints: options.urls)
+                        .run(workload: "etcd-" + workload, clients: clients, seconds: options.duration, source: source)
+                    runs.append(result)
+                }
+            }
+            return try finish(runs: runs, failover: nil, target: "etcd", load: load, out: options.out)
+        } catch {
+            FileHandleOutput.standardError("warden bench etcd: \(error)")
+            return 1
+        }
+    }
+
+    /// Sets up and runs each Warden workload at each client count, then failover.
+    private static func runWarden(_ options: Options, key: String, cluster: BenchLocalCluster?) throws -> Int32 {
+        let load = loadAverage()
+        let admin = BenchAdmin(endpoint: options.urls[0], key: key)
+        let prefix = runPrefix()
+        let runner = BenchLoadRunner(endpoints: options.urls)
+        var runs: [BenchRunResult] = []
+        for workload in options.workloads where workload != "failover" {
+            for clients in options.clients {
+                let scoped = "\(prefix)-\(workload.prefix(2))\(clients)"
+                let source: BenchRequestSource
+                switch workload {
+                case "kill": source = try BenchWorkloads.kill(admin, prefix: scoped, clients: clients)
+                case "tuples": source = try BenchWorkloads.tuples(admin, prefix: scoped)
+                case "exchange": source = try BenchWorkloads.exchange(admin, prefix: scoped)
+                case "check-linearizable": source = try BenchWorkloads.check(admin, prefix: scoped, consistency: "linearizable")
+                default: source = try BenchWorkloads.check(admin, prefix: scoped, consistency: "serializable")
+                }
+                runs.append(runner.run(workload: workload, clients: clients, seconds: options.duration, source: source).0)
+            }
+        }
+        var failover: BenchFailover.Outcome? = nil
+        if options.workloads.contains("failover") {
+            if let cluster {
+                failover = try BenchFailover.run(cluster: cluster, prefix: prefix, seconds: options.duration)
+                runs.append(failover!.run)
+            } else {
+                FileHandleOutput.standardError("failover skipped: it needs --start (the benchmark kills -9 a node it started)")
+            }
+        }
+        return try finish(runs: runs, failover: failover, target: "warden", load: load, out: options.out)
+    }
+
+    /// Prints the table (and failover line) and writes the JSON and SVG files.
+    private static func finish(runs: [BenchRunResult], failover: BenchFailover.Outcome?, target: String, load: String,
+                               out: String?) throws -> Int32 {
+        print("# \(target), load average at start: \(load), \(ProcessInfo.processInfo.activeProcessorCount) CPUs, "
+              + "\(BenchLoadRunner.warmupSeconds) s warm-up not measured")
+        print(BenchReportTable.render(runs))
+        if let failover {
+            let recovery = failover.recoveryMilliseconds.map { BenchFormat.fixed($0, 1) } ?? "never"
+            print("failover: killed leader \(failover.killedLeader), writes succeeded again after \(recovery) ms "
+                  + "(longest gap \(BenchFormat.fixed(failover.longestGapMilliseconds, 1)) ms, target ≤ \(Int(BenchFailover.targetMilliseconds)) ms), "
+                  + "new leader \(failover.newLeader.map(String.init) ?? "?")")
+        }
+        for run in runs where !run.errorSamples.isEmpty {
+            print("errors in \(run.workload) c=\(run.clients): \(run.errorSamples.joined(separator: " | "))")
+        }
+        if let out {
+            for path in try BenchReportJSON.write(runs: runs, failover: failover, target: target, load: load, to: out) {
+                print("wrote \(path)")
+            }
+        }
+        return 0
+    }
+
+    /// Parses flags; nil on anything unknown, malformed or out of bounds.
+    static func parse(_ arguments: [String], allowedWorkloads: [String]) -> Options? {
+        var options = Options()
+        var index = 0
+        while index < arguments.count {
+            let flag = arguments[index]
+            if flag == "--start" { options.start = true; index += 1; continue }
+            guard index + 1 < arguments.count else { return nil }
+            let value = arguments[index + 1]
+            let list = value.split(separator: ",").map(String.init)
+            switch flag {
+            case "--urls":
+                options.urls = list.compactMap { BenchEndpoint(url: $0) }
+                guard options.urls.count == list.count, !list.isEmpty else { return nil }
+            case "--key-file": options.keyFile = value
+            case "--duration":
+                guard let seconds = Double(value), seconds > 0, seconds <= maximumDurationSeconds else { return nil }
+                options.duration = seconds
+            case "--clients":
+                options.clients = list.compactMap { Int($0) }
+                guard options.clients.count == list.count, !list.isEmpty,
+                      options.clients.allSatisfy({ (1...maximumClients).contains($0) }) else { return nil }
+            case "--workloads":
+                guard !list.isEmpty, list.allSatisfy(allowedWorkloads.contains) else { return nil }
+                options.workloads = list
+            case "--out": options.out = value
+            default: return nil
+            }
+            index += 2
+        }
+        return options
+    }
+
+    /// `/proc/loadavg`'s first three fields.
+    static func loadAverage() -> String {
+        let text = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").prefix(3).joined(separator: " ")
+    }
+
+    /// Ids unique to this run, so reruns against one cluster never collide.
+    static func runPrefix() -> String { "bench\(Int(Date().timeIntervalSince1970) % 1_000_000)\(Int.random(in: 100...999))" }
+}
