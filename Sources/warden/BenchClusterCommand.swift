@@ -100,7 +100,7 @@ enum BenchClusterCommand {
         var runs: [BenchRunResult] = []
         for workload in options.workloads where workload != "failover" {
             for clients in options.clients {
-                let scoped = "\(prefix)-\(workload.prefix(2))\(clients)"
+                let scoped = "\(prefix)-\(workload)-\(clients)"
                 let source: BenchRequestSource
                 switch workload {
                 case "kill": source = try BenchWorkloads.kill(admin, prefix: scoped, clients: clients)

@@ -213,13 +213,15 @@ struct BenchClientWorker: Sendable {
             if start >= deadline { break }
             let endpoint = endpoints[endpointIndex]
             let request = source.make(client, sequence)
-            sequence += 1
             var failure: String? = nil
             do {
                 let response = try http.send(request, host: endpoint.host, port: endpoint.port)
                 if !source.successStatuses.contains(response.status) {
                     failure = "HTTP \(response.status): \(String(decoding: response.body.prefix(160), as: UTF8.self))"
                 }
+                // A 5xx (no leader, leadership lost) is retried as the same operation, so a
+                // kill/reinstate pool stays in step; any other answer moves on.
+                if response.status < 500 { sequence += 1 }
             } catch {
                 failure = "\(endpoint): \(error)"
                 endpointIndex = (endpointIndex + 1) % endpoints.count

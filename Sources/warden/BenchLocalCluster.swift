@@ -48,7 +48,9 @@ final class BenchLocalCluster {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve", "--config", "\(directory)/node-\(node)/warden.conf"]
         let logPath = "\(directory)/node-\(node)/serve.log"
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logPath) && !FileManager.default.createFile(atPath: logPath, contents: nil) {
+            throw BenchError("cannot create \(logPath)")
+        }
         guard let log = FileHandle(forWritingAtPath: logPath) else { throw BenchError("cannot open \(logPath)") }
         log.seekToEndOfFile()
         process.standardOutput = log
@@ -98,7 +100,8 @@ final class BenchLocalCluster {
     static func executablePath() -> String {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        return length > 0 ? String(cString: buffer) : CommandLine.arguments[0]
+        guard length > 0 else { return CommandLine.arguments[0] }
+        return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Runs a process to completion and returns its exit status (output discarded).
