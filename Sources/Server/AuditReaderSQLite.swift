@@ -8,8 +8,9 @@ import Storage
 public final class AuditReaderSQLite: AuditReader, @unchecked Sendable {
     /// Records fetched from SQLite per page while filtering or verifying.
     static let pageRecords = 1_000
-    /// Pages scanned at most for one filtered read, so a rare filter cannot stall the replica thread.
-    static let maximumPagesPerRead = 100
+    /// Pages scanned at most for one filtered read (about 20 ms), so a rare filter cannot stall
+    /// the replica thread past an election timeout; a sparser match needs a later `after`.
+    static let maximumPagesPerRead = 8
 
     private let store: SQLiteLogStore
 
@@ -36,21 +37,35 @@ public final class AuditReaderSQLite: AuditReader, @unchecked Sendable {
         return found
     }
 
-    /// Rechecks the whole chain from genesis, page by page.
+    /// Rechecks the whole chain from genesis, page by page (blocking: see `verifyStep`).
     public func verify() -> AuditVerification {
-        var total = Governance.AuditRecord.verifyChain([])
+        var progress = Self.verificationStart
         while true {
+            let (next, done) = verifyStep(progress, pages: .max)
+            if done { return next }
+            progress = next
+        }
+    }
+
+    /// Where a verification starts: nothing verified, at genesis.
+    public static var verificationStart: AuditVerification { Governance.AuditRecord.verifyChain([]) }
+
+    /// Continues a verification by at most `pages` pages, so the replica thread can verify a long
+    /// chain in slices between its ticks; `done` once the chain's end or a broken record is reached.
+    public func verifyStep(_ progress: AuditVerification, pages: Int) -> (AuditVerification, done: Bool) {
+        var total = progress
+        for _ in 0..<pages {
             let stored: [Storage.AuditRecord]
             do {
                 stored = try store.auditRecords(afterSeq: total.head.seq, limit: Self.pageRecords)
             } catch {
-                return broken(total, problem: "reading the audit table failed: \(error)")
+                return (broken(total, problem: "reading the audit table failed: \(error)"), true)
             }
-            if stored.isEmpty { return total }
+            if stored.isEmpty { return (total, true) }
             var page: [Governance.AuditRecord] = []
             for record in stored {
                 guard let decoded = try? Governance.AuditRecord.decode(record.bytes) else {
-                    return broken(total, problem: "record \(record.seq) does not decode")
+                    return (broken(total, problem: "record \(record.seq) does not decode"), true)
                 }
                 page.append(decoded)
             }
@@ -58,8 +73,9 @@ public final class AuditReaderSQLite: AuditReader, @unchecked Sendable {
             let verified = total.verifiedCount + step.verifiedCount
             total = step
             total.verifiedCount = verified
-            if !step.ok { return total }
+            if !step.ok { return (total, true) }
         }
+        return (total, false)
     }
 
     private func broken(_ verification: AuditVerification, problem: String) -> AuditVerification {
@@ -75,4 +91,16 @@ public final class AuditReaderSQLite: AuditReader, @unchecked Sendable {
         guard let stored = try? store.auditRecords(afterSeq: seq, limit: Self.pageRecords) else { return [] }
         return stored.compactMap { try? Governance.AuditRecord.decode($0.bytes) }
     }
+}
+
+/// An `AuditReader` whose `verify()` answers with a verification already computed in slices.
+struct AuditReaderVerified: AuditReader {
+    let base: AuditReaderSQLite
+    let verification: AuditVerification
+
+    func records(after: UInt64, agent: String?, type: String?, limit: Int) -> [Governance.AuditRecord] {
+        base.records(after: after, agent: agent, type: type, limit: limit)
+    }
+
+    func verify() -> AuditVerification { verification }
 }

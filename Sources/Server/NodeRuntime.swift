@@ -26,6 +26,10 @@ public final class NodeRuntime: @unchecked Sendable {
     static let membershipTimeoutTicks: UInt64 = 500
     /// Requests proxied to the leader at once (membership and leadership calls on a follower).
     static let maximumProxies = 16
+    /// Audit pages (1 000 records each) verified per loop iteration: a few ms, far below a tick budget.
+    static let auditPagesPerIteration = 2
+    /// The route whose evaluation runs as a sliced job.
+    static let auditVerifyRoute = "GET /v1/audit/verify"
     /// Bytes of random jti drawn per token.
     static let tokenIDBytes = 16
 
@@ -54,6 +58,7 @@ public final class NodeRuntime: @unchecked Sendable {
     var bootstrapKeyInFlight = false
     var signingKeyInFlight = false
     var proxiesInFlight = 0
+    var auditJobs: [(read: ReadOperation, responder: HTTPResponder, progress: AuditVerification)] = []
     private let running = NSCondition()
     private var stopRequested = false
     private var stopped = false
@@ -101,7 +106,8 @@ public final class NodeRuntime: @unchecked Sendable {
     private func run() {
         var nextTick = SystemClock.monotonicNanoseconds() + Self.tickMilliseconds * 1_000_000
         while !shouldStop {
-            let deadline = replica.raft.hasReady ? 0 : nextTick
+            advanceAuditJobs()
+            let deadline = replica.raft.hasReady || !auditJobs.isEmpty ? 0 : nextTick
             for item in inbox.drain(waitingUntil: deadline) { handle(item) }
             var now = SystemClock.monotonicNanoseconds()
             var caughtUp = 0
@@ -151,6 +157,8 @@ public final class NodeRuntime: @unchecked Sendable {
         }
         lastLeader = soft.leaderID
         lastRole = soft.role
+        // A new leader creates the bootstrap key and learns its followers at once, not a duty interval later.
+        if soft.leaderID != nil { runDuties() }
     }
 
     // MARK: - Inbox

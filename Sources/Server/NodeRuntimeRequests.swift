@@ -67,10 +67,10 @@ extension NodeRuntime {
         }
     }
 
-    /// Sends `response` and counts it.
+    /// Sends `response` (with a `Warden-Revision` header when it has none) and counts it.
     func send(_ response: HTTPResponse, route: String, to responder: HTTPResponder) {
         metrics.recordRequest(route: route, status: response.status)
-        responder.send(response)
+        responder.send(APIResponses.stamped(response, revision: replica.appliedRevision))
     }
 
     /// Authorizes a runtime request, then sends what `answer` builds.
@@ -122,19 +122,24 @@ extension NodeRuntime {
         }
     }
 
-    /// Evaluates a ready read against the applied state.
-    func evaluate(_ read: ReadOperation, responder: HTTPResponder) {
+    /// Evaluates a ready read against the applied state. `GET /v1/audit/verify` first runs as a
+    /// sliced job (`advanceAuditJobs`) and comes back with the finished verification in `audit`.
+    func evaluate(_ read: ReadOperation, responder: HTTPResponder, audit: (any AuditReader)? = nil) {
         let state = replica.governance
         let caller: AuthenticatedCaller
         switch Authentication.authorize(credentials: read.credentials, requiredRoles: read.requiredRoles, routeName: read.routeName, state: state) {
         case .failure(let refusal): return send(refusal.response, route: read.routeName, to: responder)
         case .success(let authenticated): caller = authenticated
         }
+        if read.routeName == Self.auditVerifyRoute && audit == nil {
+            auditJobs.append((read: read, responder: responder, progress: AuditReaderSQLite.verificationStart))
+            return
+        }
         let now = clock.nowMilliseconds
         let verifier = tokenVerifier(state)
         let context = ReadContext(
             state: state, caller: caller, nowMilliseconds: now, randomBytes: { SecureRandom.bytes(count: $0) },
-            audit: auditReader,
+            audit: audit ?? auditReader,
             verifyToken: { token in
                 do {
                     let verified = try TokenLiveness.verify(token, verifier: verifier(), state: state, nowMilliseconds: now)
@@ -152,6 +157,19 @@ extension NodeRuntime {
     func tokenVerifier(_ state: GovernanceState) -> @Sendable () -> TokenVerifier {
         let issuer = configuration.issuer
         return { TokenVerifier(keyRing: KeyRing(state: state), expectedIssuer: issuer, expectedAudience: "") }
+    }
+
+    /// Verifies a slice of the oldest pending audit verification; answers it once complete.
+    func advanceAuditJobs() {
+        guard var job = auditJobs.first else { return }
+        let (progress, done) = auditReader.verifyStep(job.progress, pages: Self.auditPagesPerIteration)
+        job.progress = progress
+        if done {
+            auditJobs.removeFirst()
+            evaluate(job.read, responder: job.responder, audit: AuditReaderVerified(base: auditReader, verification: progress))
+        } else {
+            auditJobs[0] = job
+        }
     }
 
     // MARK: - Completions

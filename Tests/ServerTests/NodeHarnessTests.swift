@@ -107,13 +107,15 @@ final class NodeTestCluster: @unchecked Sendable {
         return condition()
     }
 
-    /// Waits until every running node is ready; returns the leader's id.
+    /// Waits until every running node is ready and accepts the admin key (the first leader
+    /// creates it just after the election); returns the leader's id.
     func waitReady(_ ids: [UInt64]? = nil) -> UInt64? {
         let nodes = ids ?? processes.keys.sorted()
         var leader: UInt64?
         let ready = Self.eventually {
             let answers = nodes.map { request($0, "GET", "/readyz") }
             guard answers.allSatisfy({ $0?.status == 200 }) else { return false }
+            guard nodes.allSatisfy({ request($0, "GET", "/v1/cluster")?.status == 200 }) else { return false }
             let leaders = Set(answers.compactMap { $0?.body?["leader"]?.stringValue })
             guard leaders.count == 1, let only = leaders.first, let id = UInt64(only) else { return false }
             leader = id
@@ -128,6 +130,16 @@ final class NodeTestCluster: @unchecked Sendable {
         return Self.eventually(seconds) {
             request(node, "POST", "/v1/agents", json: body, headers: [("Idempotency-Key", "register-\(id)")])?.status == 201
         }
+    }
+
+    /// A form-encoded POST (OAuth endpoints) with an optional `Authorization` header.
+    func postForm(_ id: UInt64, _ target: String, _ form: String, authorization: String? = nil) -> (status: Int, body: JSONValue?)? {
+        guard let address = addresses[id] else { return nil }
+        var headers = HTTPHeaders([("Content-Type", "application/x-www-form-urlencoded")])
+        if let authorization { headers.add(name: "Authorization", value: authorization) }
+        let request = HTTPClientRequest(method: "POST", target: target, headers: headers, body: Array(form.utf8))
+        guard let response = try? client.send(request, host: address.host, port: address.port) else { return nil }
+        return (response.status, try? JSONParser.parse(response.body))
     }
 
     /// The agent's status as node `id` reads it linearizably ("active", "killed"), nil when absent.
