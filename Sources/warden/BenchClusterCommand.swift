@@ -9,9 +9,11 @@ enum BenchClusterCommand {
     static let usage = """
         usage: warden bench cluster [--urls U1,U2,U3 | --start] [--key-file F] [--duration S] [--clients 1,64]
                                     [--workloads kill,tuples,exchange,check-linearizable,check-serializable,failover] [--out DIR]
-               warden bench etcd --urls U1,U2,U3 [--duration S] [--clients 1,64] [--workloads put,range] [--out DIR]
+                                    [--client pooled|raw]
+               warden bench etcd --urls U1,U2,U3 [--duration S] [--clients 1,64] [--workloads put,range] [--out DIR] [--client pooled|raw]
           --start runs `warden init` and 3 × `warden serve` on free loopback ports in a temp dir and stops them after;
-          the admin key comes from --key-file or WARDEN_KEY; failover needs --start (it kills -9 the leader)
+          the admin key comes from --key-file or WARDEN_KEY; failover needs --start (it kills -9 the leader);
+          --client raw uses a lean blocking socket client instead of HTTPClient (to measure the client's own cost)
         """
     /// Every Warden workload, in the order they run.
     static let wardenWorkloads = ["kill", "tuples", "exchange", "check-linearizable", "check-serializable", "failover"]
@@ -31,6 +33,7 @@ enum BenchClusterCommand {
         var clients = [1, 64]
         var workloads: [String] = []
         var out: String? = nil
+        var clientKind = BenchClientKind.pooled
     }
 
     /// `warden bench cluster …`.
@@ -79,12 +82,12 @@ enum BenchClusterCommand {
                 for clients in options.clients {
                     let source = workload == "put"
                         ? BenchEtcdWorkloads.put(prefix: prefix) : try BenchEtcdWorkloads.range(admin, prefix: prefix)
-                    let (result, _) = BenchLoadRunner(endpoints: options.urls)
+                    let (result, _) = BenchLoadRunner(endpoints: options.urls, clientKind: options.clientKind)
                         .run(workload: "etcd-" + workload, clients: clients, seconds: options.duration, source: source)
                     runs.append(result)
                 }
             }
-            return try finish(runs: runs, failover: nil, target: "etcd", load: load, out: options.out)
+            return try finish(runs: runs, failover: nil, target: "etcd", load: load, options: options)
         } catch {
             FileHandleOutput.standardError("warden bench etcd: \(error)")
             return 1
@@ -96,7 +99,7 @@ enum BenchClusterCommand {
         let load = loadAverage()
         let admin = BenchAdmin(endpoint: options.urls[0], key: key)
         let prefix = runPrefix()
-        let runner = BenchLoadRunner(endpoints: options.urls)
+        let runner = BenchLoadRunner(endpoints: options.urls, clientKind: options.clientKind)
         var runs: [BenchRunResult] = []
         for workload in options.workloads where workload != "failover" {
             for clients in options.clients {
@@ -121,14 +124,14 @@ enum BenchClusterCommand {
                 FileHandleOutput.standardError("failover skipped: it needs --start (the benchmark kills -9 a node it started)")
             }
         }
-        return try finish(runs: runs, failover: failover, target: "warden", load: load, out: options.out)
+        return try finish(runs: runs, failover: failover, target: "warden", load: load, options: options)
     }
 
     /// Prints the table (and failover line) and writes the JSON and SVG files.
     private static func finish(runs: [BenchRunResult], failover: BenchFailover.Outcome?, target: String, load: String,
-                               out: String?) throws -> Int32 {
+                               options: Options) throws -> Int32 {
         print("# \(target), load average at start: \(load), \(ProcessInfo.processInfo.activeProcessorCount) CPUs, "
-              + "\(BenchLoadRunner.warmupSeconds) s warm-up not measured")
+              + "\(options.clientKind.rawValue) client, \(BenchLoadRunner.warmupSeconds) s warm-up not measured")
         print(BenchReportTable.render(runs))
         if let failover {
             let recovery = failover.recoveryMilliseconds.map { BenchFormat.fixed($0, 1) } ?? "never"
@@ -139,7 +142,7 @@ enum BenchClusterCommand {
         for run in runs where !run.errorSamples.isEmpty {
             print("errors in \(run.workload) c=\(run.clients): \(run.errorSamples.joined(separator: " | "))")
         }
-        if let out {
+        if let out = options.out {
             for path in try BenchReportJSON.write(runs: runs, failover: failover, target: target, load: load, to: out) {
                 print("wrote \(path)")
             }
@@ -173,6 +176,9 @@ enum BenchClusterCommand {
                 guard !list.isEmpty, list.allSatisfy(allowedWorkloads.contains) else { return nil }
                 options.workloads = list
             case "--out": options.out = value
+            case "--client":
+                guard let kind = BenchClientKind(rawValue: value) else { return nil }
+                options.clientKind = kind
             default: return nil
             }
             index += 2

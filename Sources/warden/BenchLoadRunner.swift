@@ -92,7 +92,9 @@ struct BenchLoadRunner: Sendable {
     /// Seconds at the start of every run that are not measured (connections open, caches warm).
     static let warmupSeconds = 1.0
     /// Longest a single request may take before it counts as an error.
-    static let requestTimeout = Duration.seconds(2)
+    static let requestTimeoutMilliseconds = 2_000
+    /// The same bound as a `Duration`.
+    static let requestTimeout = Duration.milliseconds(requestTimeoutMilliseconds)
     /// Distinct error descriptions kept per run.
     static let maximumErrorSamples = 5
     /// Pause after a transport error before trying the next endpoint (a dead node refuses fast).
@@ -100,6 +102,8 @@ struct BenchLoadRunner: Sendable {
 
     /// Nodes the clients spread over (client i starts on endpoint i mod count).
     var endpoints: [BenchEndpoint]
+    /// Which HTTP client each thread uses.
+    var clientKind = BenchClientKind.pooled
     /// Whether to print the once-a-second progress line.
     var showsProgress = true
 
@@ -115,7 +119,7 @@ struct BenchLoadRunner: Sendable {
         let done = DispatchSemaphore(value: 0)
         for client in 0..<clients {
             let worker = BenchClientWorker(
-                client: client, endpoints: endpoints, source: source, measureFrom: measureFrom, deadline: deadline,
+                client: client, endpoints: endpoints, clientKind: clientKind, source: source, measureFrom: measureFrom, deadline: deadline,
                 recordEvents: recordEvents, shared: shared)
             let thread = Thread { worker.run(); done.signal() }
             thread.stackSize = 1 << 20
@@ -196,6 +200,7 @@ struct BenchClientResult: Sendable {
 struct BenchClientWorker: Sendable {
     let client: Int
     let endpoints: [BenchEndpoint]
+    let clientKind: BenchClientKind
     let source: BenchRequestSource
     let measureFrom: UInt64
     let deadline: UInt64
@@ -203,8 +208,7 @@ struct BenchClientWorker: Sendable {
     let shared: BenchRunShared
 
     func run() {
-        let http = HTTPClient(configuration: HTTPClientConfiguration(
-            connectTimeout: .milliseconds(500), responseTimeout: BenchLoadRunner.requestTimeout, maximumIdleConnectionsPerHost: 1))
+        let connection = BenchConnection(kind: clientKind)
         var result = BenchClientResult()
         var endpointIndex = client % endpoints.count
         var sequence = 0
@@ -215,13 +219,13 @@ struct BenchClientWorker: Sendable {
             let request = source.make(client, sequence)
             var failure: String? = nil
             do {
-                let response = try http.send(request, host: endpoint.host, port: endpoint.port)
-                if !source.successStatuses.contains(response.status) {
-                    failure = "HTTP \(response.status): \(String(decoding: response.body.prefix(160), as: UTF8.self))"
+                let (status, body) = try connection.send(request, to: endpoint)
+                if !source.successStatuses.contains(status) {
+                    failure = "HTTP \(status): \(String(decoding: body.prefix(160), as: UTF8.self))"
                 }
                 // A 5xx (no leader, leadership lost) is retried as the same operation, so a
                 // kill/reinstate pool stays in step; any other answer moves on.
-                if response.status < 500 { sequence += 1 }
+                if status < 500 { sequence += 1 }
             } catch {
                 failure = "\(endpoint): \(error)"
                 endpointIndex = (endpointIndex + 1) % endpoints.count
@@ -230,7 +234,7 @@ struct BenchClientWorker: Sendable {
             let end = benchNowNanoseconds()
             record(&result, start: start, end: end, failure: failure)
         }
-        http.closeIdleConnections()
+        connection.close()
         shared.deliver(result)
     }
 
@@ -248,5 +252,50 @@ struct BenchClientWorker: Sendable {
             guard start >= measureFrom && end <= deadline else { return }
             result.histogram.record(nanoseconds: end - start)
         }
+    }
+}
+
+// MARK: - Client choice
+
+/// The HTTP client a load thread uses.
+enum BenchClientKind: String, Sendable {
+    /// The project's `HTTPClient` (keep-alive pool of one per thread).
+    case pooled
+    /// `BenchRawClient`: blocking socket, one send and one recv per request.
+    case raw
+}
+
+/// One thread's connection, through either client; follows the endpoint it is asked for.
+final class BenchConnection {
+    private let kind: BenchClientKind
+    private let pooled: HTTPClient
+    private var raw: (endpoint: BenchEndpoint, client: BenchRawClient)? = nil
+
+    init(kind: BenchClientKind) {
+        self.kind = kind
+        pooled = HTTPClient(configuration: HTTPClientConfiguration(
+            connectTimeout: .milliseconds(500), responseTimeout: BenchLoadRunner.requestTimeout, maximumIdleConnectionsPerHost: 1))
+    }
+
+    /// Sends one request to an endpoint; returns (status, body).
+    func send(_ request: HTTPClientRequest, to endpoint: BenchEndpoint) throws -> (Int, [UInt8]) {
+        switch kind {
+        case .pooled:
+            let response = try pooled.send(request, host: endpoint.host, port: endpoint.port)
+            return (response.status, response.body)
+        case .raw:
+            if raw?.endpoint != endpoint {
+                raw?.client.disconnect()
+                raw = (endpoint, BenchRawClient(endpoint: endpoint, timeoutMilliseconds: BenchLoadRunner.requestTimeoutMilliseconds))
+            }
+            let answer = try raw!.client.send(request)
+            return (answer.status, answer.body)
+        }
+    }
+
+    /// Closes whichever connection is open.
+    func close() {
+        pooled.closeIdleConnections()
+        raw?.client.disconnect()
     }
 }
