@@ -104,27 +104,40 @@ enum BenchClusterCommand {
         for workload in options.workloads where workload != "failover" {
             for clients in options.clients {
                 let scoped = "\(prefix)-\(workload)-\(clients)"
-                let source: BenchRequestSource
-                switch workload {
-                case "kill": source = try BenchWorkloads.kill(admin, prefix: scoped, clients: clients)
-                case "tuples": source = try BenchWorkloads.tuples(admin, prefix: scoped)
-                case "exchange": source = try BenchWorkloads.exchange(admin, prefix: scoped)
-                case "check-linearizable": source = try BenchWorkloads.check(admin, prefix: scoped, consistency: "linearizable")
-                default: source = try BenchWorkloads.check(admin, prefix: scoped, consistency: "serializable")
+                do {
+                    let source = try setUp(workload, admin: admin, prefix: scoped, clients: clients)
+                    runs.append(runner.run(workload: workload, clients: clients, seconds: options.duration, source: source).0)
+                } catch {
+                    FileHandleOutput.standardError("\(workload) c=\(clients) skipped: setup failed: \(error)")
                 }
-                runs.append(runner.run(workload: workload, clients: clients, seconds: options.duration, source: source).0)
             }
         }
         var failover: BenchFailover.Outcome? = nil
         if options.workloads.contains("failover") {
             if let cluster {
-                failover = try BenchFailover.run(cluster: cluster, prefix: prefix, seconds: options.duration)
-                runs.append(failover!.run)
+                do {
+                    let outcome = try BenchFailover.run(cluster: cluster, prefix: prefix, seconds: options.duration)
+                    failover = outcome
+                    runs.append(outcome.run)
+                } catch {
+                    FileHandleOutput.standardError("failover failed: \(error)")
+                }
             } else {
                 FileHandleOutput.standardError("failover skipped: it needs --start (the benchmark kills -9 a node it started)")
             }
         }
         return try finish(runs: runs, failover: failover, target: "warden", load: load, options: options)
+    }
+
+    /// Registers what a workload needs and returns its request source.
+    private static func setUp(_ workload: String, admin: BenchAdmin, prefix: String, clients: Int) throws -> BenchRequestSource {
+        switch workload {
+        case "kill": return try BenchWorkloads.kill(admin, prefix: prefix, clients: clients)
+        case "tuples": return try BenchWorkloads.tuples(admin, prefix: prefix)
+        case "exchange": return try BenchWorkloads.exchange(admin, prefix: prefix)
+        case "check-linearizable": return try BenchWorkloads.check(admin, prefix: prefix, consistency: "linearizable")
+        default: return try BenchWorkloads.check(admin, prefix: prefix, consistency: "serializable")
+        }
     }
 
     /// Prints the table (and failover line) and writes the JSON and SVG files.

@@ -16,6 +16,10 @@ enum BenchFailover {
     static let minimumSeconds = 8.0
     /// The design target for leader crash → writes succeed again.
     static let targetMilliseconds = 300.0
+    /// Tries at reading the leader while an election is on.
+    static let leaderPolls = 30
+    /// Pause between those tries.
+    static let leaderPollMicroseconds: UInt32 = 100_000
 
     /// What a failover run measured.
     struct Outcome: Sendable {
@@ -25,7 +29,8 @@ enum BenchFailover {
         var killedLeader: Int
         /// From the kill to the first successful write that was sent after it.
         var recoveryMilliseconds: Double?
-        /// Longest stretch without any successful completion around the kill.
+        /// Longest stretch without any successful write, from the last one before the kill to the end of the run
+        /// (later elections under load included).
         var longestGapMilliseconds: Double
         /// Node id leading after recovery (nil if unknown).
         var newLeader: Int?
@@ -59,11 +64,16 @@ enum BenchFailover {
                        longestGapMilliseconds: longestGap(events, around: crashedAt), newLeader: try? leaderID(survivor))
     }
 
-    /// The leader's node id from `GET /v1/cluster` (a number, or a string holding one).
+    /// The leader's node id from `GET /v1/cluster` (a number, or a string holding one), asking
+    /// again while an election is on, at most `leaderPolls` times.
     static func leaderID(_ admin: BenchAdmin) throws -> Int {
-        let cluster = try admin.call("GET", "/v1/cluster?consistency=serializable")
-        if let number = cluster["leader"]?.integerValue { return Int(number) }
-        if let text = cluster["leader"]?.stringValue, let number = Int(text) { return number }
+        var cluster = JSONValue.null
+        for _ in 0..<leaderPolls {
+            cluster = try admin.call("GET", "/v1/cluster?consistency=serializable")
+            if let number = cluster["leader"]?.integerValue { return Int(number) }
+            if let text = cluster["leader"]?.stringValue, let number = Int(text) { return number }
+            usleep(leaderPollMicroseconds)
+        }
         throw BenchError("no leader in /v1/cluster: \(JSONWriter().string(cluster))")
     }
 

@@ -1,3 +1,4 @@
+import Glibc
 import HTTP
 import JSON
 
@@ -14,6 +15,10 @@ struct BenchError: Error, CustomStringConvertible {
 struct BenchAdmin: Sendable {
     /// Setup requests may wait for an election after a start.
     static let setupTimeout = Duration.seconds(10)
+    /// Tries per setup call before giving up (elections under load are retried through).
+    static let setupAttempts = 20
+    /// Pause between setup tries.
+    static let setupRetryMicroseconds: UInt32 = 200_000
 
     let http = HTTPClient(configuration: HTTPClientConfiguration(responseTimeout: setupTimeout))
     /// The node setup talks to.
@@ -28,20 +33,29 @@ struct BenchAdmin: Sendable {
     }
 
     /// Sends a request; throws unless the status is one of `expect`. Returns the parsed body.
+    /// A 5xx or a lost connection (an election under load) is retried, at most `setupAttempts`
+    /// times, with one `Idempotency-Key` per call so a write applies once.
     @discardableResult
     func call(_ method: String, _ target: String, json body: String = "", expect: Set<Int> = [200, 201],
               contentType: String = "application/json", extraHeaders: [(String, String)] = []) throws -> JSONValue {
         var fields = headers(contentType: contentType)
         for (name, value) in extraHeaders { fields.replace(name: name, value: value) }
+        if method != "GET" && !key.isEmpty { fields.replace(name: "Idempotency-Key", value: "bench-\(UInt64.random(in: 1...UInt64.max))") }
         let request = HTTPClientRequest(method: method, target: target, headers: fields, body: Array(body.utf8))
-        let response: HTTPClientResponse
-        do { response = try http.send(request, host: endpoint.host, port: endpoint.port) } catch {
-            throw BenchError("\(method) \(target) at \(endpoint): \(error)")
+        var lastFailure = ""
+        for _ in 0..<Self.setupAttempts {
+            do {
+                let response = try http.send(request, host: endpoint.host, port: endpoint.port)
+                let text = String(decoding: response.body.prefix(300), as: UTF8.self)
+                if expect.contains(response.status) { return (try? JSONParser.parse(response.body)) ?? .null }
+                guard response.status >= 500 else { throw BenchError("\(method) \(target) → \(response.status): \(text)") }
+                lastFailure = "\(response.status): \(text)"
+            } catch let error as HTTPClientError {
+                lastFailure = "\(error)"
+            }
+            usleep(Self.setupRetryMicroseconds)
         }
-        guard expect.contains(response.status) else {
-            throw BenchError("\(method) \(target) → \(response.status): \(String(decoding: response.body.prefix(300), as: UTF8.self))")
-        }
-        return (try? JSONParser.parse(response.body)) ?? .null
+        throw BenchError("\(method) \(target) at \(endpoint) failed \(Self.setupAttempts) times, last: \(lastFailure)")
     }
 }
 
