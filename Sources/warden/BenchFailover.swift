@@ -40,8 +40,6 @@ enum BenchFailover {
     static func run(cluster: BenchLocalCluster, prefix: String, seconds: Double) throws -> Outcome {
         let admin = BenchAdmin(endpoint: cluster.endpoints[0], key: cluster.adminKey)
         let source = try BenchWorkloads.kill(admin, prefix: prefix + "-fo", clients: clients)
-        let leader = try leaderID(admin)
-        guard cluster.pid(of: leader) != nil else { throw BenchError("leader \(leader) is not a node this run started") }
         let runner = BenchLoadRunner(endpoints: cluster.endpoints)
         let measured = max(seconds, minimumSeconds)
         let box = Mutex<(BenchRunResult, [BenchEvent])?>(nil)
@@ -52,6 +50,9 @@ enum BenchFailover {
             finished.signal()
         }.start()
         usleep(UInt32((BenchLoadRunner.warmupSeconds + steadySeconds) * 1e6))
+        // Asked right before the crash: under load leadership can move during the steady phase.
+        let leader = try leaderID(admin)
+        guard cluster.pid(of: leader) != nil else { throw BenchError("leader \(leader) is not a node this run started") }
         let crashedAt = benchNowNanoseconds()
         cluster.crash(node: leader)
         FileHandleOutput.standardError("  failover: kill -9 leader node \(leader)")

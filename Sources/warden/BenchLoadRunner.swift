@@ -97,8 +97,9 @@ struct BenchLoadRunner: Sendable {
     static let requestTimeout = Duration.milliseconds(requestTimeoutMilliseconds)
     /// Distinct error descriptions kept per run.
     static let maximumErrorSamples = 5
-    /// Pause after a transport error before trying the next endpoint (a dead node refuses fast).
-    static let errorBackoffMicroseconds: UInt32 = 2_000
+    /// Pause after any failure before the next try: a dead node refuses and a leaderless one answers
+    /// 503 in microseconds, and spinning on them would starve the election on a small machine.
+    static let errorBackoffMicroseconds: UInt32 = 10_000
 
     /// Nodes the clients spread over (client i starts on endpoint i mod count).
     var endpoints: [BenchEndpoint]
@@ -229,10 +230,10 @@ struct BenchClientWorker: Sendable {
             } catch {
                 failure = "\(endpoint): \(error)"
                 endpointIndex = (endpointIndex + 1) % endpoints.count
-                usleep(BenchLoadRunner.errorBackoffMicroseconds)
             }
             let end = benchNowNanoseconds()
             record(&result, start: start, end: end, failure: failure)
+            if failure != nil { usleep(BenchLoadRunner.errorBackoffMicroseconds) }
         }
         connection.close()
         shared.deliver(result)
