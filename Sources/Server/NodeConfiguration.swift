@@ -12,7 +12,8 @@ import Raft
 /// included or not), `members` (the initial voter ids, `1,2,3`; a node not in it joins later as
 /// a learner), `cluster_secret` (hex, authenticates peers to each other), `issuer` (token `iss`),
 /// `bootstrap_admin_key` (`<key id>:<hex SHA-256 of the secret>`, created once by the first
-/// leader), `http_threads` (HTTP loop threads).
+/// leader), `http_threads` (HTTP loop threads), `election_timeout_ms` (a follower campaigns after
+/// a random silence in [T, 2T); default 100, raise it on slow disks or overloaded hosts).
 public struct NodeConfiguration: Sendable, Equatable {
     /// This node's Raft id.
     public var nodeID: NodeID
@@ -36,11 +37,17 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var bootstrapAdminKey: (id: String, hash: [UInt8])?
     /// HTTP event loop threads.
     public var httpThreads: Int
+    /// The base election timeout in milliseconds (Raft waits a random [T, 2T) of silence).
+    public var electionTimeoutMilliseconds: Int = NodeConfiguration.defaultElectionTimeoutMilliseconds
 
     /// The smallest cluster secret accepted (bytes): guessing it must be hopeless.
     public static let minimumSecretBytes = 16
     /// The most HTTP threads a node starts.
     public static let maximumHTTPThreads = 64
+    /// The default base election timeout: failover within about 300 ms on a healthy host.
+    public static let defaultElectionTimeoutMilliseconds = 100
+    /// Accepted election timeouts: at least a few heartbeats, at most a minute.
+    public static let electionTimeoutRange = 50...60_000
 
     /// The database file inside the data directory.
     public var databasePath: String { dataDirectory + "/warden.db" }
@@ -54,6 +61,7 @@ public struct NodeConfiguration: Sendable, Equatable {
             && left.initialMembers == right.initialMembers && left.clusterSecret == right.clusterSecret
             && left.issuer == right.issuer && left.bootstrapAdminKey?.id == right.bootstrapAdminKey?.id
             && left.bootstrapAdminKey?.hash == right.bootstrapAdminKey?.hash && left.httpThreads == right.httpThreads
+            && left.electionTimeoutMilliseconds == right.electionTimeoutMilliseconds
     }
 }
 
@@ -72,7 +80,7 @@ extension NodeConfiguration {
     /// Every key the file and flags accept.
     public static let knownKeys: Set<String> = [
         "id", "cluster_id", "listen", "advertise", "data", "peers", "members", "cluster_secret", "issuer",
-        "bootstrap_admin_key", "http_threads",
+        "bootstrap_admin_key", "http_threads", "election_timeout_ms",
     ]
 
     /// Parses `key = value` lines into a dictionary; unknown keys and repeated keys are refused.
@@ -121,11 +129,16 @@ extension NodeConfiguration {
         guard (1...Self.maximumHTTPThreads).contains(threads) else {
             throw NodeConfigurationError("`http_threads` must be 1 to \(Self.maximumHTTPThreads)")
         }
+        let election = Int(values["election_timeout_ms"] ?? String(Self.defaultElectionTimeoutMilliseconds)) ?? 0
+        guard Self.electionTimeoutRange.contains(election) else {
+            throw NodeConfigurationError("`election_timeout_ms` must be \(Self.electionTimeoutRange.lowerBound) to \(Self.electionTimeoutRange.upperBound)")
+        }
         let clusterText = try required("cluster_id")
         self.init(
             nodeID: id, clusterID: cluster, listen: listen, advertise: advertise ?? listen, dataDirectory: try required("data"),
             peers: peers, initialMembers: members, clusterSecret: secret, issuer: values["issuer"] ?? "warden-\(clusterText)",
-            bootstrapAdminKey: try Self.parseAdminKey(values["bootstrap_admin_key"]), httpThreads: threads)
+            bootstrapAdminKey: try Self.parseAdminKey(values["bootstrap_admin_key"]), httpThreads: threads,
+            electionTimeoutMilliseconds: election)
     }
 
     /// `id=host:port,…`.

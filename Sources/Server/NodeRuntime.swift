@@ -18,6 +18,8 @@ public final class NodeRuntime: @unchecked Sendable {
 
     /// Raft's tick: election timeout 10–20 ticks (100–200 ms), heartbeat every tick.
     public static let tickMilliseconds: UInt64 = 10
+    /// The shortest election timeout in ticks: several heartbeats (one per tick) fit in it.
+    static let minimumElectionTicks = 5
     /// Ticks caught up at most after a stall, so a paused process does not fire a burst of elections.
     static let maximumCatchUpTicks = 10
     /// Background duties (bootstrap key, signing key, learner promotion) run this often, in ticks.

@@ -10,7 +10,7 @@ import Tokens
 /// What the runtime remembers about a request submitted to the replica until its completion.
 enum NodeRuntimePending {
     /// A client write: render its completion.
-    case write(PreparedWrite, HTTPResponder, route: String, started: UInt64)
+    case write(PreparedWrite, HTTPResponder, route: String, started: UInt64, idempotent: Bool)
     /// A client read: authorize and evaluate once the state is fresh enough.
     case read(ReadOperation, HTTPResponder)
     /// `/oauth/introspect`: evaluated once the linearizable read is ready.
@@ -98,7 +98,8 @@ extension NodeRuntime {
         case .failure(let refusal): send(refusal.response, route: write.routeName, to: responder)
         case .success(let prepared):
             let id = makeRequestID()
-            pending[id] = .write(prepared, responder, route: write.routeName, started: SystemClock.monotonicNanoseconds())
+            pending[id] = .write(prepared, responder, route: write.routeName, started: SystemClock.monotonicNanoseconds(),
+                                 idempotent: write.idempotencyKey != nil)
             replica.submitWrite(requestID: id, command: prepared.command, actor: prepared.actor,
                                 idempotencyKey: write.idempotencyKey, waitForEnforcers: write.waitForEnforcers)
         }
@@ -178,9 +179,9 @@ extension NodeRuntime {
     func complete(_ requestID: RequestID, _ outcome: RequestOutcome) {
         guard let open = pending.removeValue(forKey: requestID) else { return }
         switch open {
-        case .write(let prepared, let responder, let route, let started):
+        case .write(let prepared, let responder, let route, let started, let idempotent):
             recordProposal(outcome, started: started)
-            send(prepared.render(Self.writeCompletion(outcome)), route: route, to: responder)
+            send(prepared.render(Self.writeCompletion(outcome, idempotent: idempotent)), route: route, to: responder)
         case .read(let read, let responder):
             guard case .readReady = outcome else { return send(readFailure(outcome), route: read.routeName, to: responder) }
             evaluate(read, responder: responder)
@@ -210,19 +211,32 @@ extension NodeRuntime {
     }
 
     /// The API layer's view of a replica outcome.
-    static func writeCompletion(_ outcome: RequestOutcome) -> WriteCompletion {
+    static func writeCompletion(_ outcome: RequestOutcome, idempotent: Bool) -> WriteCompletion {
         switch outcome {
         case .applied(let revision, let result, let enforcers):
             let acknowledgement = enforcers.map {
                 Server.EnforcerAcknowledgement(acknowledged: $0.acknowledged, total: $0.total, fencedByMilliseconds: $0.fencedByMilliseconds)
             }
-            return .applied(AppliedWrite(revision: revision, result: result, enforcers: acknowledgement))
+            let replayed = idempotent && Self.isFirstResult(result, appliedAt: revision)
+            return .applied(AppliedWrite(revision: revision, result: result, replayed: replayed, enforcers: acknowledgement))
         case .failed(let reason):
             return .unavailable(detail: "the write was not applied (\(reason)); retry", retryAfterSeconds: APIResponses.defaultRetryAfterSeconds)
         case .ambiguous(let reason):
             return .ambiguous(detail: "the write may or may not have applied (\(reason)); retry with the same Idempotency-Key")
         case .readReady:
             preconditionFailure("a write completed as a read")
+        }
+    }
+
+    /// Whether `result` was made at an earlier revision than the entry that returned it: an
+    /// idempotent replay handing back the first result. The replica's outcome does not carry
+    /// Governance's `replayed` flag, so it is recognised where it matters (a replay must not show
+    /// a freshly generated secret): agents and API keys carry the revision that made them.
+    static func isFirstResult(_ result: CommandResult, appliedAt revision: UInt64) -> Bool {
+        switch result {
+        case .agent(let agent): return agent.updatedRevision != revision
+        case .apiKey(let key): return key.createdRevision != revision
+        default: return false
         }
     }
 

@@ -12,9 +12,10 @@ final class PeerSender: @unchecked Sendable {
     /// An idle sender posts an empty batch this often.
     static let announceIntervalSeconds = 1.0
     /// The first pause after a failed request; doubles up to `maximumBackoffSeconds`.
-    static let initialBackoffSeconds = 0.01
-    /// The longest pause between attempts to an unreachable peer.
-    static let maximumBackoffSeconds = 0.2
+    static let initialBackoffSeconds = 0.005
+    /// The longest pause between attempts to an unreachable peer: well under the 100 ms election
+    /// timeout, so a peer that comes back hears the leader's heartbeats before it campaigns.
+    static let maximumBackoffSeconds = 0.04
     /// Sent messages left at the queue's front before they are removed in one move.
     static let compactionThreshold = 1_024
 
@@ -24,6 +25,8 @@ final class PeerSender: @unchecked Sendable {
     private var queue: [[UInt8]] = []
     private var queueHead = 0
     private var running = true
+    /// Whether the last request reached the peer (only the sender thread touches it); a change is logged once.
+    private var reachable = true
 
     init(peerID: NodeID, transport: PeerTransport) {
         self.peerID = peerID
@@ -84,7 +87,9 @@ final class PeerSender: @unchecked Sendable {
         var backoff = Self.initialBackoffSeconds
         while let body = nextBatch() {
             guard let address = transport.address(of: peerID) else { continue }
-            if post(body, to: address) {
+            let failure = post(body, to: address)
+            noteReachability(failure, address: address)
+            if failure == nil {
                 backoff = Self.initialBackoffSeconds
             } else {
                 Thread.sleep(forTimeInterval: backoff)
@@ -93,8 +98,18 @@ final class PeerSender: @unchecked Sendable {
         }
     }
 
-    /// One request; false when the peer could not be reached or refused it.
-    private func post(_ body: [UInt8], to address: PeerAddress) -> Bool {
+    /// Logs when the peer becomes unreachable (with why) and when it is back, not every failure.
+    private func noteReachability(_ failure: String?, address: PeerAddress) {
+        if let failure, reachable {
+            NodeRuntimeLog.event(transport.selfID, "peer \(peerID) at \(address) unreachable: \(failure)")
+        } else if failure == nil && !reachable {
+            NodeRuntimeLog.event(transport.selfID, "peer \(peerID) at \(address) reachable again")
+        }
+        reachable = failure == nil
+    }
+
+    /// One request; nil when the peer took the batch, else why not.
+    private func post(_ body: [UInt8], to address: PeerAddress) -> String? {
         var headers = HTTPHeaders([
             ("Content-Type", "application/octet-stream"),
             (PeerTransportBatch.secretHeader, transport.secretHex),
@@ -105,11 +120,15 @@ final class PeerSender: @unchecked Sendable {
         let request = HTTPClientRequest(method: "POST", target: PeerTransportBatch.path, headers: headers, body: body)
         do {
             let response = try transport.client.send(request, host: address.host, port: address.port)
+            guard response.status == 204 else {
+                transport.metrics.peerSendFailed()
+                return response.status == 401 ? "it refused this node's cluster secret (401)" : "it answered \(response.status)"
+            }
             transport.metrics.peerBatchSent()
-            return response.status == 204
+            return nil
         } catch {
             transport.metrics.peerSendFailed()
-            return false
+            return "\(error)"
         }
     }
 }

@@ -4,19 +4,20 @@ import Server
 // MARK: - warden serve
 
 /// `warden serve --config FILE [--id N] [--listen H:P] [--advertise H:P] [--data DIR] [--peers id=H:P,…]
-/// [--members 1,2,3] [--http-threads T]`: runs one node until SIGTERM/SIGINT.
+/// [--members 1,2,3] [--http-threads T] [--election-timeout-ms MS]`: runs one node until SIGTERM/SIGINT.
 enum ServeCommand {
     static let usage = """
         usage: warden serve [--config FILE] [--id N] [--listen HOST:PORT] [--advertise HOST:PORT] [--data DIR]
-                            [--peers ID=HOST:PORT,...] [--members ID,...] [--http-threads T]
-          flags override the config file's keys (id, listen, advertise, data, peers, members, http_threads);
+                            [--peers ID=HOST:PORT,...] [--members ID,...] [--http-threads T] [--election-timeout-ms MS]
+          flags override the config file's keys (id, listen, advertise, data, peers, members, http_threads,
+          election_timeout_ms);
           the file also holds cluster_id, cluster_secret, issuer and bootstrap_admin_key (see Cluster/README.md)
         """
 
     /// Flag name → config key.
     static let overrides = [
         "--id": "id", "--listen": "listen", "--advertise": "advertise", "--data": "data", "--peers": "peers",
-        "--members": "members", "--http-threads": "http_threads",
+        "--members": "members", "--http-threads": "http_threads", "--election-timeout-ms": "election_timeout_ms",
     ]
 
     static func run(_ arguments: [String]) -> Int32 {

@@ -8,7 +8,7 @@ import Testing
 
 @Suite("node cluster (real processes on loopback)")
 struct NodeClusterTests {
-    @Test("a write sent to a follower commits and every node sees it")
+    @Test("a write sent to a follower commits, every node sees it, and a retry with its Idempotency-Key replays it on another node")
     func followerWriteCommits() throws {
         let cluster = try NodeTestCluster(nodeCount: 3)
         defer { cluster.shutdown() }
@@ -17,6 +17,11 @@ struct NodeClusterTests {
         let follower = try #require([1, 2, 3].first { $0 != leader })
         #expect(cluster.registerAgent("from-follower", on: follower, seconds: 10))
         for node: UInt64 in [1, 2, 3] { #expect(cluster.agentStatus("from-follower", on: node) == "active") }
+        let body = #"{"id":"from-follower","name":"n","owner":"user:anne","kind":"agent","scopes":["invoice:approve"]}"#
+        let retried = cluster.request(leader, "POST", "/v1/agents", json: body, headers: [("Idempotency-Key", "register-from-follower")])
+        #expect(retried?.status == 201)
+        #expect(retried?.body?["replayed"]?.boolValue == true)
+        #expect(retried?.body?["client_secret"] == nil)
     }
 
     @Test("after a kill returns, a check on every node denies at once")

@@ -198,6 +198,12 @@ struct NodeConfigurationTests {
         #expect(configuration.initialMembers == [1, 2, 3])
         #expect(configuration.advertise == configuration.listen)
         #expect(configuration.bootstrapAdminKey?.id == "abc")
+        #expect(configuration.electionTimeoutMilliseconds == NodeConfiguration.defaultElectionTimeoutMilliseconds)
+        var values = try NodeConfiguration.parseLines(text)
+        values["election_timeout_ms"] = "400"
+        #expect(try NodeConfiguration(values: values).electionTimeoutMilliseconds == 400)
+        values["election_timeout_ms"] = "10"
+        #expect(throws: NodeConfigurationError.self) { try NodeConfiguration(values: values) }
     }
 
     @Test("unknown keys, repeated keys, short secrets and bad addresses are refused")

@@ -1,4 +1,6 @@
 import Foundation
+import Glibc
+import HTTP
 import JSON
 import Server
 import Testing
@@ -60,5 +62,23 @@ struct NodeOAuthTests {
         let text = String(decoding: metrics.body, as: UTF8.self)
         #expect(text.contains("warden_applied_revision"))
         #expect(text.contains("warden_is_leader 1"))
+    }
+
+    @Test("a node that lost its quorum stays alive but not ready, and refuses writes with 503 and Retry-After")
+    func notReadyWithoutQuorum() throws {
+        let cluster = try NodeTestCluster(nodeCount: 3)
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try #require(cluster.waitReady())
+        for node: UInt64 in [1, 2, 3] where node != leader { cluster.stop(node, signal: SIGKILL) }
+        #expect(NodeTestCluster.eventually { cluster.request(leader, "GET", "/readyz")?.status == 503 })
+        #expect(cluster.request(leader, "GET", "/healthz")?.status == 200)
+        let address = try #require(cluster.addresses[leader])
+        let body = Array(#"{"id":"x","name":"n","owner":"user:a","kind":"agent","scopes":[]}"#.utf8)
+        let headers = HTTPHeaders([("Authorization", "Bearer \(cluster.adminKey)"), ("Content-Type", "application/json")])
+        let write = try cluster.client.send(HTTPClientRequest(method: "POST", target: "/v1/agents", headers: headers, body: body),
+                                            host: address.host, port: address.port)
+        #expect(write.status == 503)
+        #expect(write.headers["Retry-After"] != nil)
     }
 }
