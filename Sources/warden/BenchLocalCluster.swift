@@ -14,6 +14,9 @@ final class BenchLocalCluster {
     static let stopSeconds = 5.0
     /// Attempts at finding a free run of ports.
     static let portAttempts = 50
+    /// Ports tried: below the kernel's default ephemeral range (32768 and up), so no outgoing
+    /// connection can be holding one of them.
+    static let portRange = 20_000..<32_000
 
     /// The temporary directory holding configs, data and logs.
     let directory: String
@@ -118,7 +121,7 @@ final class BenchLocalCluster {
     /// A base port B such that B+1…B+count are free on 127.0.0.1 right now.
     static func freePortBase(count: Int) throws -> Int {
         for _ in 0..<portAttempts {
-            let base = Int.random(in: 20_000...(60_000 - count))
+            let base = Int.random(in: portRange.lowerBound..<(portRange.upperBound - count))
             if (1...count).allSatisfy({ isFree(port: base + $0) }) { return base }
         }
         throw BenchError("no free run of \(count) loopback ports found")
