@@ -13,6 +13,8 @@ let usage = """
       bench raft          commit entries through 3 in-memory Raft cores; prints entries/s
       bench governance    decision latency and apply throughput of the state machine
       bench tokens        Ed25519 JWT sign and verify per second
+      bench cluster       load a real cluster over HTTP (--start | --urls U,…): kills, tuples, exchange, checks, failover
+      bench etcd          the same load shape against etcd's JSON gateway (--urls U,…), for Cluster/compare-etcd
       storage-torture     crash-test writer (--path P [--entries N]) or storage benchmark (--bench)
       help                this text
 
@@ -26,6 +28,8 @@ switch (arguments.first, arguments.dropFirst().first) {
 case ("bench", "raft"): status = RaftBenchmark.run(Array(arguments.dropFirst(2)))
 case ("bench", "governance"): status = GovernanceBenchmark.run(Array(arguments.dropFirst(2)))
 case ("bench", "tokens"): status = TokensBenchmark.run(Array(arguments.dropFirst(2)))
+case ("bench", "cluster"): status = BenchClusterCommand.runCluster(Array(arguments.dropFirst(2)))
+case ("bench", "etcd"): status = BenchClusterCommand.runEtcd(Array(arguments.dropFirst(2)))
 case ("init", _): status = InitCommand.run(Array(arguments.dropFirst()))
 case ("serve", _): status = ServeCommand.run(Array(arguments.dropFirst()))
 case ("enforcer", _): status = EnforcerCommand.run(Array(arguments.dropFirst()))
