@@ -11,6 +11,7 @@ let usage = """
       bench governance    decision latency and apply throughput of the state machine
       bench tokens        Ed25519 JWT sign and verify per second
       storage-torture     crash-test writer (--path P [--entries N]) or storage benchmark (--bench)
+      chaos               seeded chaos simulation (--seeds N [--first S] | --replay S --trace)
       help                this text
     """
 
@@ -21,6 +22,7 @@ case ("bench", "raft"): status = RaftBenchmark.run(Array(arguments.dropFirst(2))
 case ("bench", "governance"): status = GovernanceBenchmark.run(Array(arguments.dropFirst(2)))
 case ("bench", "tokens"): status = TokensBenchmark.run(Array(arguments.dropFirst(2)))
 case ("storage-torture", _): status = StorageTortureCommand.run(Array(arguments.dropFirst()))
+case ("chaos", _): status = ChaosCommand.run(Array(arguments.dropFirst()))
 case ("help", _), ("--help", _), ("-h", _): print(usage); status = 0
 default:
     FileHandleOutput.standardError(usage)
