@@ -1,5 +1,30 @@
 import Raft
-import Replica
+
+// MARK: - What the checker reads
+
+/// The read-only view of one replica's Raft state the safety checker needs; `RaftCore` is one,
+/// and tests hand it fabricated ones to prove each check can fail.
+public protocol RaftView {
+    /// The current term.
+    var term: UInt64 { get }
+    /// Leader, follower, candidate…
+    var role: Role { get }
+    /// The highest index known committed.
+    var commitIndex: UInt64 { get }
+    /// The index of the last log entry.
+    var lastIndex: UInt64 { get }
+    /// The index the latest snapshot covers (entries up to it are compacted).
+    var snapshotIndex: UInt64 { get }
+    /// The entry at `index`, if held.
+    func entry(at index: UInt64) -> Entry?
+    /// The term of the entry at `index`, if known.
+    func term(at index: UInt64) -> UInt64?
+}
+
+extension RaftCore: RaftView {
+    /// The index the latest snapshot covers.
+    public var snapshotIndex: UInt64 { snapshot.metadata.index }
+}
 
 // MARK: - Raft safety, after every step
 
@@ -53,12 +78,12 @@ public struct RaftSafetyChecker {
     // MARK: Lifecycle
 
     /// A node (re)started: its commit index must not be below what its disk made durable.
-    public mutating func nodeStarted(_ node: Int, replica: Replica, durableCommit: UInt64, report: Report) {
-        if replica.commitIndex < durableCommit {
-            report("commit never regresses", "node \(node) restarted at commit \(replica.commitIndex) below its durable \(durableCommit)")
+    public mutating func nodeStarted(_ node: Int, view: some RaftView, durableCommit: UInt64, report: Report) {
+        if view.commitIndex < durableCommit {
+            report("commit never regresses", "node \(node) restarted at commit \(view.commitIndex) below its durable \(durableCommit)")
         }
-        lastCommit[node] = replica.commitIndex
-        checkedThrough[node] = replica.raft.snapshot.metadata.index
+        lastCommit[node] = view.commitIndex
+        checkedThrough[node] = view.snapshotIndex
         lastLeaderTerm[node] = 0
     }
 
@@ -75,22 +100,26 @@ public struct RaftSafetyChecker {
 
     // MARK: The step check
 
-    /// Checks every live replica; `replicas[i]` is node i's replica or nil when it is down.
-    public mutating func check(_ replicas: [Replica?], report: Report) {
-        for (node, replica) in replicas.enumerated() {
-            guard let replica else { continue }
-            let core = replica.raft
-            if core.role == .leader { checkLeader(node, core: core, replicas: replicas, report: report) }
-            if core.commitIndex < lastCommit[node] {
-                report("commit never regresses", "node \(node) commit went from \(lastCommit[node]) to \(core.commitIndex)")
-            }
-            lastCommit[node] = core.commitIndex
-            checkCommitted(node, core: core, report: report)
+    /// Checks every live replica; `views[i]` is node i's Raft view or nil when it is down.
+    public mutating func check(_ views: [(any RaftView)?], report: Report) {
+        for (node, view) in views.enumerated() {
+            if let view { check(node: node, view: view, views: { views }, report: report) }
         }
     }
 
-    private mutating func checkCommitted(_ node: Int, core: RaftCore, report: Report) {
-        var index = max(checkedThrough[node], core.snapshot.metadata.index) + 1
+    /// Checks one node's view after it changed; `views` gives every node's view (nil when
+    /// down), fetched only when the node has just become leader.
+    public mutating func check(node: Int, view core: any RaftView, views: () -> [(any RaftView)?], report: Report) {
+        if core.role == .leader { checkLeader(node, core: core, views: views, report: report) }
+        if core.commitIndex < lastCommit[node] {
+            report("commit never regresses", "node \(node) commit went from \(lastCommit[node]) to \(core.commitIndex)")
+        }
+        lastCommit[node] = core.commitIndex
+        checkCommitted(node, core: core, report: report)
+    }
+
+    private mutating func checkCommitted(_ node: Int, core: any RaftView, report: Report) {
+        var index = max(checkedThrough[node], core.snapshotIndex) + 1
         while index <= core.commitIndex {
             if let entry = core.entry(at: index) { record(node, entry, report: report) }
             index += 1
@@ -114,7 +143,7 @@ public struct RaftSafetyChecker {
         }
     }
 
-    private mutating func checkLeader(_ node: Int, core: RaftCore, replicas: [Replica?], report: Report) {
+    private mutating func checkLeader(_ node: Int, core: any RaftView, views: () -> [(any RaftView)?], report: Report) {
         if let other = leaderOfTerm[core.term], other != node {
             report("election safety", "nodes \(other) and \(node) both led term \(core.term)")
         }
@@ -122,13 +151,13 @@ public struct RaftSafetyChecker {
         guard lastLeaderTerm[node] != core.term else { return }
         lastLeaderTerm[node] = core.term
         checkLeaderCompleteness(node, core: core, report: report)
-        for (follower, replica) in replicas.enumerated() where follower != node {
-            if let replica { checkLogMatching(leader: node, core, follower: follower, replica.raft, report: report) }
+        for (follower, view) in views().enumerated() where follower != node {
+            if let view { checkLogMatching(leader: node, core, follower: follower, view, report: report) }
         }
     }
 
-    private func checkLeaderCompleteness(_ node: Int, core: RaftCore, report: Report) {
-        var index = core.snapshot.metadata.index + 1
+    private func checkLeaderCompleteness(_ node: Int, core: any RaftView, report: Report) {
+        var index = core.snapshotIndex + 1
         while index <= highestCommitted {
             if let expected = committed(at: index), core.term(at: index) != expected.term {
                 report("leader completeness",
@@ -139,9 +168,9 @@ public struct RaftSafetyChecker {
         }
     }
 
-    private func checkLogMatching(leader: Int, _ core: RaftCore, follower: Int, _ other: RaftCore, report: Report) {
+    private func checkLogMatching(leader: Int, _ core: any RaftView, follower: Int, _ other: any RaftView, report: Report) {
         let last = min(core.lastIndex, other.lastIndex)
-        let first = max(core.snapshot.metadata.index, other.snapshot.metadata.index) + 1
+        let first = max(core.snapshotIndex, other.snapshotIndex) + 1
         guard last >= first else { return }
         var index = last
         while index >= first && index + Self.logMatchingWindow > last {

@@ -5,10 +5,10 @@ import Replica
 // MARK: - Checks after every step
 
 extension Simulation {
-    /// Raft safety over every live replica, after each event.
-    func checkStep() {
-        let replicas = nodes.map(\.replica)
-        safety.check(replicas) { self.violation($0, $1) }
+    /// Raft safety after `node`'s state changed (Raft state changes only inside `process()`).
+    func checkStep(_ node: SimulatedNode) {
+        guard let replica = node.replica else { return }
+        safety.check(node: node.index, view: replica.raft, views: { self.nodes.map { $0.replica?.raft } }) { self.violation($0, $1) }
     }
 
     /// A client write applied: after healing began, that proves a leader and a commit.
@@ -73,10 +73,38 @@ extension Simulation {
         }
     }
 
-    /// No check allowed an agent after a kill of it was acknowledged, unless a reinstate of it
-    /// might have been applied in between (acknowledged or uncertain, overlapping that span).
     private func checkKillSwitchSafety() {
-        let operations = workload.history.operations
+        if let problem = KillSwitchSafety.firstViolation(in: workload.history.operations) {
+            violation("kill-switch safety", problem)
+        }
+    }
+
+    /// Checks the kill-switch history for linearizability, one agent at a time; a search that
+    /// runs out of budget is reported as a violation of kind `linearizability unknown`.
+    @discardableResult
+    public func checkLinearizability() -> LinearizabilityResult<WardenKillSwitchModel.Input, WardenKillSwitchModel.Output> {
+        let checker = LinearizabilityChecker(model: WardenKillSwitchModel(), stepBudgetPerPartition: configuration.linearizabilityStepBudget)
+        let result = checker.check(workload.history)
+        switch result {
+        case .linearizable: break
+        case .notLinearizable(let witness): violation("linearizability", witness.description)
+        case .unknown(let exhausted): violation("linearizability unknown", exhausted.description)
+        }
+        return result
+    }
+}
+
+// MARK: - The kill-switch rule, directly
+
+/// The kill-switch guarantee checked directly on a history, without search: it cannot run out
+/// of budget, and it names the offending check in plain words.
+public enum KillSwitchSafety {
+    /// The first check that allowed an agent after a kill of it was acknowledged, unless a
+    /// reinstate of it might have been applied in between (acknowledged or uncertain,
+    /// overlapping that span); nil when there is none.
+    public static func firstViolation(
+        in operations: [HistoryOperation<WardenKillSwitchModel.Input, WardenKillSwitchModel.Output>]
+    ) -> String? {
         var killsByAgent: [String: [HistoryOperation<WardenKillSwitchModel.Input, WardenKillSwitchModel.Output>]] = [:]
         var reinstatesByAgent = killsByAgent
         for operation in operations {
@@ -98,24 +126,9 @@ extension Simulation {
                 reinstate.invokedAt < checkEnd && (reinstate.completedAt ?? .max) > kill.invokedAt
             }
             if !excused {
-                violation("kill-switch safety",
-                          "check of \(agent) invoked at \(FaultPlan.render(check.invokedAt)) allowed it after its kill was acknowledged at \(FaultPlan.render(kill.completedAt!)) with no reinstate in between")
-                return
+                return "check of \(agent) invoked at \(FaultPlan.render(check.invokedAt)) allowed it after its kill was acknowledged at \(FaultPlan.render(kill.completedAt!)) with no reinstate in between"
             }
         }
-    }
-
-    /// Checks the kill-switch history for linearizability, one agent at a time; a search that
-    /// runs out of budget is reported as a violation of kind `linearizability unknown`.
-    @discardableResult
-    public func checkLinearizability() -> LinearizabilityResult<WardenKillSwitchModel.Input, WardenKillSwitchModel.Output> {
-        let checker = LinearizabilityChecker(model: WardenKillSwitchModel(), stepBudgetPerPartition: configuration.linearizabilityStepBudget)
-        let result = checker.check(workload.history)
-        switch result {
-        case .linearizable: break
-        case .notLinearizable(let witness): violation("linearizability", witness.description)
-        case .unknown(let exhausted): violation("linearizability unknown", exhausted.description)
-        }
-        return result
+        return nil
     }
 }

@@ -39,7 +39,7 @@ extension Simulation {
         node.isPaused = false
         node.pausedInbox = []
         if let replica = node.replica {
-            safety.nodeStarted(node.index, replica: replica, durableCommit: node.disk.durableHardState.commitIndex) { self.violation($0, $1) }
+            safety.nodeStarted(node.index, view: replica.raft, durableCommit: node.disk.durableHardState.commitIndex) { self.violation($0, $1) }
         }
         scheduleTick(node)
     }
@@ -98,6 +98,7 @@ extension Simulation {
             crash(node, reason: "\(error)")
             return
         }
+        checkStep(node)
         for problem in node.transport.durabilityViolations { violation("nothing acknowledged before durable", problem) }
         node.transport.durabilityViolations = []
         ship(node)
@@ -133,12 +134,13 @@ extension Simulation {
             let to = Int(message.to) - 1
             let extra = nodes[to].slowdown > 1 ? Self.slowNodeDelayPerFactor * nodes[to].slowdown : 0
             for delivery in network.send(from: from, to: to, message: message, at: clock.now) {
-                queue.schedule(.delivery(delivery), at: delivery.deliverAt + extra)
+                queue.schedule(.delivery(slot: park(delivery)), at: delivery.deliverAt + extra)
             }
         }
     }
 
-    func deliver(_ delivery: Delivery<PeerMessage>) {
+    func deliver(slot: Int) {
+        let delivery = unpark(slot)
         guard network.arrive(delivery, at: clock.now) == .deliver else { return }
         let node = nodes[delivery.to]
         guard node.isUp else { return }
@@ -152,6 +154,23 @@ extension Simulation {
     }
 
     func schedule(_ deliveries: [Delivery<PeerMessage>]) {
-        for delivery in deliveries { queue.schedule(.delivery(delivery), at: delivery.deliverAt) }
+        for delivery in deliveries { queue.schedule(.delivery(slot: park(delivery)), at: delivery.deliverAt) }
+    }
+
+    /// Messages in flight live in a slab, so the event heap moves small values only.
+    private func park(_ delivery: Delivery<PeerMessage>) -> Int {
+        if let slot = freeSlots.popLast() {
+            inFlight[slot] = delivery
+            return slot
+        }
+        inFlight.append(delivery)
+        return inFlight.count - 1
+    }
+
+    private func unpark(_ slot: Int) -> Delivery<PeerMessage> {
+        let delivery = inFlight[slot]!
+        inFlight[slot] = nil
+        freeSlots.append(slot)
+        return delivery
     }
 }

@@ -8,8 +8,8 @@ import Replica
 enum SimulationEvent {
     /// A replica's timer fires (ignored when from an earlier life of the node).
     case tick(node: Int, incarnation: UInt64)
-    /// A peer message arrives.
-    case delivery(Delivery<PeerMessage>)
+    /// A peer message arrives (parked in the simulation's in-flight slab at `slot`).
+    case delivery(slot: Int)
     /// The nemesis strikes.
     case fault(FaultEvent)
     /// An armed crash did not meet a save in time: crash now.
@@ -59,6 +59,8 @@ public final class Simulation {
     var hasher = TraceHasher()
     var safety: RaftSafetyChecker
     var workload: Workload
+    var inFlight: [Delivery<PeerMessage>?] = []
+    var freeSlots: [Int] = []
 
     /// Every violation found so far.
     public internal(set) var violations: [SimulationViolation] = []
@@ -106,7 +108,6 @@ public final class Simulation {
             let entry = queue.popNext(advancing: &clock)!
             processedEvents += 1
             handle(entry.event)
-            checkStep()
             if configuration.stopAtFirstViolation && !violations.isEmpty { return }
         }
         clock.advance(to: max(clock.now, plan.endsAt))
@@ -123,8 +124,8 @@ public final class Simulation {
             hasher.combine(UInt64(1 + index))
             node.replica!.tick()
             process(node)
-        case .delivery(let delivery):
-            deliver(delivery)
+        case .delivery(let slot):
+            deliver(slot: slot)
         case .fault(let fault):
             hasher.combine(fault)
             apply(fault)

@@ -10,9 +10,9 @@ public struct SimulationConfiguration: Sendable {
     /// The fault classes the nemesis draws from.
     public var faults: FaultClasses = .all
     /// The whole run, in virtual seconds: the fault window, then `healingSeconds` without faults.
-    public var virtualSeconds: UInt64 = 40
+    public var virtualSeconds: UInt64 = 30
     /// The fault-free tail in which liveness and convergence are checked.
-    public var healingSeconds: UInt64 = 10
+    public var healingSeconds: UInt64 = 8
     /// Concurrent clients.
     public var clientCount: Int = 8
     /// Agents the workload registers, kills, reinstates and checks.
@@ -24,7 +24,7 @@ public struct SimulationConfiguration: Sendable {
     /// Attempts per operation (the first plus retries with the same idempotency key).
     public var maximumAttempts: Int = 4
     /// A client waits this long between operations, at random.
-    public var thinkTime: ClosedRange<VirtualNanoseconds> = VirtualTime.milliseconds(2)...VirtualTime.milliseconds(40)
+    public var thinkTime: ClosedRange<VirtualNanoseconds> = VirtualTime.milliseconds(5)...VirtualTime.milliseconds(50)
     /// Clients stop issuing operations this long before the end, so replicas can converge.
     public var quiescence: VirtualNanoseconds = VirtualTime.seconds(3)
     /// Once faults heal, a leader must be elected and a client write applied within this bound.
