@@ -53,12 +53,12 @@ public final class SimulatedTransport: Transport {
             let stored = disk.durableHardState
             if stored.term < message.term || (stored.term == message.term && stored.votedFor != message.to) {
                 durabilityViolations.append(
-                    "node \(message.from) granted its term-\(message.term) vote to \(message.to) before the vote was durable")
+                    "replica id \(message.from) granted its term-\(message.term) vote to \(message.to) before the vote was durable")
             }
         case .appendResponse(let response) where response.success:
             if disk.durableLastIndex < response.index || disk.durableHardState.term < message.term {
                 durabilityViolations.append(
-                    "node \(message.from) acknowledged index \(response.index) (term \(message.term)) with only \(disk.durableLastIndex) durable")
+                    "replica id \(message.from) acknowledged index \(response.index) (term \(message.term)) with only \(disk.durableLastIndex) durable")
             }
         default:
             break

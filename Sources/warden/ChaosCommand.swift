@@ -14,7 +14,7 @@ enum ChaosCommand {
                warden chaos --replay S [--trace] [--nodes 3|5] [--virtual-seconds T] [--faults ...]
         """
     /// Progress is printed every this many seeds.
-    static let progressInterval: UInt64 = 5
+    static let progressInterval: UInt64 = 1
 
     struct Settings {
         var seeds: UInt64 = 0
