@@ -92,12 +92,6 @@ public struct RaftSafetyChecker {
         lastCommit[node] = 0
     }
 
-    /// A node's log was wiped after a checksum failure.
-    public mutating func nodeWiped(_ node: Int) {
-        lastCommit[node] = 0
-        checkedThrough[node] = 0
-    }
-
     // MARK: The step check
 
     /// Checks every live replica; `views[i]` is node i's Raft view or nil when it is down.

@@ -190,19 +190,6 @@ extension SimulatedDisk {
         return entries[pick].index
     }
 
-    /// The remedy for a disk that failed its checksums: throw the log away, keep the term and
-    /// vote (a separate record the fault model never damages, so the node cannot vote twice in a
-    /// term), and let the node catch up from its peers.
-    public func wipeLogKeepingVote() {
-        snapshot = nil
-        entries = []
-        entryChecksums = []
-        tornBatch = nil
-        auditHeadSeq = 0
-        hardState = HardState(term: hardState.term, votedFor: hardState.votedFor, commitIndex: 0)
-        hardStateChecksum = Self.checksum(hardState)
-    }
-
     private static func flippingOneByte(_ bytes: [UInt8], selector: UInt64) -> [UInt8] {
         guard !bytes.isEmpty else { return bytes }
         var damaged = bytes

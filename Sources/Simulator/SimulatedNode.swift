@@ -87,11 +87,10 @@ final class SimulatedNode {
     var incarnation: UInt64 = 0
     /// Restarts so far, to vary the replica's random seed between lives.
     var restarts: UInt64 = 0
-    /// Set after a disk wipe: the node may not vote until it has applied this index, so that a
-    /// node which lost acknowledged entries cannot help elect a leader without them.
-    var mustCatchUpTo: UInt64?
-    /// The disk may hold a damaged synced record (corruption or a misdirected write) that a
-    /// restart has not found yet.
+    /// The replica refused its disk (a checksum failed): the node stays down for good.
+    var refusedDisk = false
+    /// The disk may hold a damaged synced record (corruption or a misdirected write); stays set
+    /// once the replica refused it.
     var diskDamaged = false
 
     init(index: Int) {

@@ -41,7 +41,7 @@ extension Simulation {
     }
 
     private func checkConvergence() {
-        let down = nodes.filter { !$0.isUp }.map(\.index)
+        let down = nodes.filter { !$0.isUp && !$0.refusedDisk }.map(\.index)
         if !down.isEmpty { violation("convergence", "nodes \(down) are still down at the end") }
         let up = nodes.compactMap(\.replica)
         guard let first = up.first else { return }

@@ -14,26 +14,19 @@ extension Simulation {
     static let slowNodeDelayPerFactor = VirtualTime.milliseconds(1)
 
     /// Starts (or restarts) the replica on `node` from its disk. A disk that fails its checksums
-    /// makes the replica refuse to start; the node's log is then wiped (vote kept) and it starts
-    /// empty and catches up from its peers, without voting until it has.
+    /// makes the replica refuse to start: the node stays down for the rest of the run (it never
+    /// serves the damaged record). Rejoining with a wiped log under the same id is not an option:
+    /// the leader's match index for it would go backwards, which Raft does not allow.
     func start(_ node: SimulatedNode) {
         node.clock.trueTime = clock.now
-        let durableCommit = node.disk.durableHardState.commitIndex
         do {
             node.replica = try makeReplica(node)
             node.diskDamaged = false
         } catch {
-            note("node \(node.index) refuses to start: \(error); wiping its log, it will catch up from peers")
+            note("node \(node.index) refuses to start: \(error); it stays down")
             hasher.combine("refused")
-            let clusterCommit = nodes.compactMap { $0.replica?.commitIndex }.max() ?? 0
-            node.disk.wipeLogKeepingVote()
-            node.mustCatchUpTo = max(clusterCommit, durableCommit)
-            safety.nodeWiped(node.index)
-            do {
-                node.replica = try makeReplica(node)
-            } catch {
-                preconditionFailure("a wiped disk must load: \(error)")
-            }
+            node.refusedDisk = true
+            return
         }
         node.incarnation += 1
         node.isPaused = false
@@ -78,7 +71,7 @@ extension Simulation {
     }
 
     func restart(_ node: SimulatedNode) {
-        guard !node.isUp else { return }
+        guard !node.isUp, !node.refusedDisk else { return }
         node.restarts += 1
         note("node \(node.index) restarts")
         start(node)
@@ -103,11 +96,6 @@ extension Simulation {
         node.transport.durabilityViolations = []
         ship(node)
         if let softState = output.softState { roleChanged(node, softState) }
-        if let target = node.mustCatchUpTo, replica.appliedRevision >= target {
-            node.mustCatchUpTo = nil
-            node.diskDamaged = false
-            note("node \(node.index) caught up to \(target) after its wipe and may vote again")
-        }
         for requestID in output.completions.keys.sorted() {
             completed(requestID: requestID, outcome: output.completions[requestID]!, at: node)
         }
@@ -126,10 +114,6 @@ extension Simulation {
         let outbox = node.transport.outbox
         node.transport.outbox = []
         for message in outbox {
-            if node.mustCatchUpTo != nil, case .raft(let raft) = message.body,
-               case .voteResponse(_, let granted) = raft.body, granted {
-                continue
-            }
             let from = Int(message.from) - 1
             let to = Int(message.to) - 1
             let extra = nodes[to].slowdown > 1 ? Self.slowNodeDelayPerFactor * nodes[to].slowdown : 0

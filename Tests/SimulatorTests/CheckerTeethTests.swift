@@ -156,17 +156,6 @@ struct SimulatedDiskTests {
         #expect(throws: SimulatedDiskError.self) { try disk.load() }
     }
 
-    @Test("wiping after corruption keeps the term and vote, and loads empty")
-    func wipeKeepsVote() throws {
-        let disk = SimulatedDisk()
-        try disk.save(batch(1...5, term: 4))
-        disk.corruptSyncedRecord(selector: 3)
-        disk.wipeLogKeepingVote()
-        let stored = try disk.load()
-        #expect(stored.entries.isEmpty)
-        #expect(stored.hardState.term == 4 && stored.hardState.votedFor == 1)
-    }
-
     @Test("an acknowledgement sent before its entries are durable is reported")
     func earlyAcknowledgementCaught() {
         let disk = SimulatedDisk()
