@@ -61,6 +61,7 @@ extension Simulation {
         workload.openRequests[requestID] = client
         workload.clients[client].openRequest = (requestID, node.index)
         hasher.combine(requestID)
+        node.clock.trueTime = clock.now
         switch operation {
         case .write(let command, _):
             replica.submitWrite(requestID: requestID, command: command, actor: Self.clientActor, idempotencyKey: state.idempotencyKey)

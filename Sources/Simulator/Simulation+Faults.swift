@@ -78,6 +78,7 @@ extension Simulation {
         note("node \(node.index) resumes")
         let inbox = node.pausedInbox
         node.pausedInbox = []
+        node.clock.trueTime = clock.now
         for message in inbox { replica.receive(message) }
         process(node)
     }

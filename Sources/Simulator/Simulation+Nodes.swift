@@ -133,6 +133,7 @@ extension Simulation {
             node.pausedInbox.append(delivery.message)
             return
         }
+        node.clock.trueTime = clock.now
         node.replica!.receive(delivery.message)
         process(node)
     }

@@ -122,6 +122,7 @@ public final class Simulation {
             scheduleTick(node)
             guard !node.isPaused else { return }
             hasher.combine(UInt64(1 + index))
+            node.clock.trueTime = clock.now
             node.replica!.tick()
             process(node)
         case .delivery(let slot):
