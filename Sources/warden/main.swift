@@ -16,6 +16,7 @@ let usage = """
       bench cluster       load a real cluster over HTTP (--start | --urls U,…): kills, tuples, exchange, checks, failover
       bench etcd          the same load shape against etcd's JSON gateway (--urls U,…), for Cluster/compare-etcd
       storage-torture     crash-test writer (--path P [--entries N]) or storage benchmark (--bench)
+      chaos               seeded chaos simulation (--seeds N [--first S] | --replay S --trace)
       help                this text
 
     admin commands (talk to a running cluster):
@@ -34,6 +35,7 @@ case ("init", _): status = InitCommand.run(Array(arguments.dropFirst()))
 case ("serve", _): status = ServeCommand.run(Array(arguments.dropFirst()))
 case ("enforcer", _): status = EnforcerCommand.run(Array(arguments.dropFirst()))
 case ("storage-torture", _): status = StorageTortureCommand.run(Array(arguments.dropFirst()))
+case ("chaos", _): status = ChaosCommand.run(Array(arguments.dropFirst()))
 case (let command?, _) where AdminCommand.handles(command): status = AdminCommand.run(arguments)
 case ("help", _), ("--help", _), ("-h", _): print(usage); status = 0
 default:
