@@ -143,6 +143,9 @@ extension GovernanceState {
             var detail = ["command": payload.command.name, "code": error.code, "message": error.message]
             if case .invalidArgument(let field, _) = error { detail["field"] = field }
             effects.record("rejected", subject: payload.command.auditSubject, detail: detail)
+            if let key = payload.idempotencyKey {
+                idempotency.remember(key, result: .rejected(error), revision: revision, nowMilliseconds: context.timestampMilliseconds)
+            }
             return finish(context, result: .rejected(error), effects: effects, replayed: false)
         }
         if let key = payload.idempotencyKey {

@@ -3,8 +3,10 @@
 /// Remembers the result of each write that carried an `Idempotency-Key`, so a retried write
 /// returns the first result and applies once. Bounded: at most
 /// `GovernanceLimits.idempotencyCapacity` keys (the oldest is evicted first), each kept for
-/// `idempotencyRetentionMilliseconds` of entry-timestamp time. Only successful results are
-/// remembered: a rejection changes nothing, so a retry is simply decided again.
+/// `idempotencyRetentionMilliseconds` of entry-timestamp time. Rejections are remembered too:
+/// the first result under a key is final, whatever it was. Otherwise a client told "rejected"
+/// could later see a stale attempt with the same key apply (the chaos simulator found this: a
+/// reinstate stuck on a paused node applied after its retry had been definitively rejected).
 struct IdempotencyTable: Sendable {
     /// One remembered write.
     struct Entry: Sendable, Hashable {

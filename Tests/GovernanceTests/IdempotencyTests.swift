@@ -30,13 +30,17 @@ struct IdempotencyTests {
         #expect(!later.replayed)
     }
 
-    @Test("rejections are not remembered, so a retry after the cause is fixed applies")
-    func rejectionsNotRemembered() {
+    @Test("a rejection is the key's final result: a stale attempt with the same key applies nothing")
+    func rejectionsAreFinal() {
         var harness = Harness()
         #expect(rejectionCode(harness.result(.killAgent(id: "bot", reason: ""), idempotencyKey: "k")) == "not_found")
         harness.register("bot")
-        let retry = harness.apply(.killAgent(id: "bot", reason: ""), idempotencyKey: "k")
-        #expect(!retry.replayed && harness.state.agents["bot"]?.status == .killed)
+        let stale = harness.apply(.killAgent(id: "bot", reason: ""), idempotencyKey: "k")
+        #expect(stale.replayed)
+        #expect(rejectionCode(stale.result) == "not_found")
+        #expect(harness.state.agents["bot"]?.status == .active)
+        let fresh = harness.apply(.killAgent(id: "bot", reason: ""), idempotencyKey: "k2")
+        #expect(!fresh.replayed && harness.state.agents["bot"]?.status == .killed)
     }
 
     @Test("a malformed idempotency key or actor id is a rejection")
@@ -82,10 +86,18 @@ struct IdempotencyTests {
     }
 }
 
-/// Whether `after` equals `before` except for the audit head and the applied revision.
+/// Whether `after` equals `before` except for the audit head, the applied revision and the
+/// rejected command's idempotency key.
 func onlyAuditMoved(from before: GovernanceState, to after: GovernanceState) -> Bool {
     var expected = before
     expected.auditHead = after.auditHead
     expected.appliedRevision = after.appliedRevision
+    // A rejection is remembered under its idempotency key (the key's first result is final):
+    // the table may gain that one entry and nothing else.
+    let gained = Set(after.idempotency.entries.keys).subtracting(before.idempotency.entries.keys)
+    guard gained.count <= 1, before.idempotency.entries.allSatisfy({ after.idempotency.entries[$0.key] == $0.value }) else {
+        return false
+    }
+    expected.idempotency = after.idempotency
     return expected.digest() == after.digest() && before.auditHead != after.auditHead
 }

@@ -116,7 +116,7 @@ struct PropertyTests {
         #expect(restored.digest() == full.state.digest())
     }
 
-    @Test("a rejected command changes nothing but the audit head", arguments: seeds)
+    @Test("a rejected command changes nothing but the audit head and its idempotency key", arguments: seeds)
     func rejectionsChangeNothing(seed: UInt64) {
         let full = Self.run(seed: seed)
         var state = GovernanceState()
