@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "AuthorizationTests", dependencies: ["Authorization"]),
         .testTarget(name: "GovernanceTests", dependencies: ["Governance", "Authorization", "Crypto", "Checksum"]),
         .testTarget(name: "TokensTests", dependencies: ["Tokens", "Governance", "Crypto", "JSON"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["Simulator"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Simulator", "Raft", "Replica"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Raft", "Checksum"]),
         .testTarget(name: "ReplicaTests", dependencies: ["Replica", "Raft", "Governance", "Authorization"]),

@@ -14,6 +14,7 @@ let usage = """
       bench governance    decision latency and apply throughput of the state machine
       bench tokens        Ed25519 JWT sign and verify per second
       storage-torture     crash-test writer (--path P [--entries N]) or storage benchmark (--bench)
+      chaos               seeded chaos simulation (--seeds N [--first S] | --replay S --trace)
       help                this text
     """
 
@@ -27,6 +28,7 @@ case ("init", _): status = InitCommand.run(Array(arguments.dropFirst()))
 case ("serve", _): status = ServeCommand.run(Array(arguments.dropFirst()))
 case ("enforcer", _): status = EnforcerCommand.run(Array(arguments.dropFirst()))
 case ("storage-torture", _): status = StorageTortureCommand.run(Array(arguments.dropFirst()))
+case ("chaos", _): status = ChaosCommand.run(Array(arguments.dropFirst()))
 case ("help", _), ("--help", _), ("-h", _): print(usage); status = 0
 default:
     FileHandleOutput.standardError(usage)

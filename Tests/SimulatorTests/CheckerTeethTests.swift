@@ -1,0 +1,178 @@
+import Raft
+import Replica
+import Testing
+@testable import Simulator
+
+/// A fabricated Raft view, to show each safety check fails on the state it forbids.
+private struct FakeView: RaftView {
+    var term: UInt64
+    var role: Role
+    var commitIndex: UInt64
+    var entries: [Entry]
+    var snapshotIndex: UInt64 = 0
+    var lastIndex: UInt64 { entries.last?.index ?? 0 }
+    func entry(at index: UInt64) -> Entry? { entries.first { $0.index == index } }
+    func term(at index: UInt64) -> UInt64? { index == 0 ? 0 : entry(at: index)?.term }
+}
+
+private func log(_ terms: [UInt64]) -> [Entry] {
+    terms.enumerated().map { Entry(term: $0.element, index: UInt64($0.offset + 1), data: [UInt8($0.offset)]) }
+}
+
+private func findings(_ body: (inout RaftSafetyChecker, RaftSafetyChecker.Report) -> Void) -> [String] {
+    var found: [String] = []
+    var checker = RaftSafetyChecker(nodeCount: 3)
+    body(&checker) { checker, _ in found.append(checker) }
+    return found
+}
+
+struct RaftSafetyCheckerTests {
+    @Test("two leaders in one term break election safety")
+    func twoLeadersInOneTerm() {
+        let found = findings { checker, report in
+            checker.check([FakeView(term: 2, role: .leader, commitIndex: 0, entries: []), nil, nil], report: report)
+            checker.check([nil, FakeView(term: 2, role: .leader, commitIndex: 0, entries: []), nil], report: report)
+        }
+        #expect(found.contains("election safety"))
+    }
+
+    @Test("a commit index that goes back is caught")
+    func commitRegression() {
+        let found = findings { checker, report in
+            checker.check([FakeView(term: 1, role: .follower, commitIndex: 3, entries: log([1, 1, 1])), nil, nil], report: report)
+            checker.check([FakeView(term: 1, role: .follower, commitIndex: 2, entries: log([1, 1, 1])), nil, nil], report: report)
+        }
+        #expect(found == ["commit never regresses"])
+    }
+
+    @Test("two nodes committing different entries at one index break state machine safety")
+    func divergentCommits() {
+        let found = findings { checker, report in
+            checker.check([FakeView(term: 2, role: .follower, commitIndex: 2, entries: log([1, 1])),
+                           FakeView(term: 2, role: .follower, commitIndex: 2, entries: log([1, 2])), nil], report: report)
+        }
+        #expect(found.contains("state machine safety"))
+    }
+
+    @Test("a leader missing a committed entry breaks leader completeness")
+    func leaderWithoutCommittedEntry() {
+        let found = findings { checker, report in
+            checker.check([FakeView(term: 1, role: .follower, commitIndex: 3, entries: log([1, 1, 1])), nil, nil], report: report)
+            checker.check([nil, FakeView(term: 2, role: .leader, commitIndex: 1, entries: log([1, 2])), nil], report: report)
+        }
+        #expect(found.contains("leader completeness"))
+    }
+
+    @Test("same index and term with different bytes breaks log matching")
+    func logMatching() {
+        var other = log([1, 1])
+        other[1].data = [99]
+        let found = findings { checker, report in
+            checker.check([FakeView(term: 1, role: .leader, commitIndex: 0, entries: log([1, 1])),
+                           FakeView(term: 1, role: .follower, commitIndex: 0, entries: other), nil], report: report)
+        }
+        #expect(found.contains("log matching"))
+    }
+}
+
+struct KillSwitchCheckerTests {
+    private typealias Input = WardenKillSwitchModel.Input
+
+    private func history(_ build: (inout History<Input, WardenKillSwitchModel.Output>) -> Void) -> History<Input, WardenKillSwitchModel.Output> {
+        var history = History<Input, WardenKillSwitchModel.Output>()
+        build(&history)
+        return history
+    }
+
+    @Test("a check that allows an agent after its acknowledged kill is caught by both checkers")
+    func allowedAfterKill() {
+        let bad = history { history in
+            let register = history.invoke(client: 0, input: .register("a"), at: 0)
+            history.complete(register, output: .done, at: 10)
+            let kill = history.invoke(client: 0, input: .kill("a"), at: 20)
+            history.complete(kill, output: .done, at: 30)
+            let check = history.invoke(client: 1, input: .check("a"), at: 40)
+            history.complete(check, output: .allowed(true), at: 50)
+        }
+        #expect(KillSwitchSafety.firstViolation(in: bad.operations) != nil)
+        #expect(LinearizabilityChecker(model: WardenKillSwitchModel()).check(bad).isViolation)
+    }
+
+    @Test("an ambiguous reinstate overlapping the check excuses it")
+    func ambiguousReinstateExcuses() {
+        let fine = history { history in
+            let register = history.invoke(client: 0, input: .register("a"), at: 0)
+            history.complete(register, output: .done, at: 10)
+            let kill = history.invoke(client: 0, input: .kill("a"), at: 20)
+            history.complete(kill, output: .done, at: 30)
+            let reinstate = history.invoke(client: 2, input: .reinstate("a"), at: 35)
+            history.markAmbiguous(reinstate, at: 60)
+            let check = history.invoke(client: 1, input: .check("a"), at: 40)
+            history.complete(check, output: .allowed(true), at: 50)
+        }
+        #expect(KillSwitchSafety.firstViolation(in: fine.operations) == nil)
+        #expect(LinearizabilityChecker(model: WardenKillSwitchModel()).check(fine).isLinearizable)
+    }
+
+    @Test("reinstating an active agent is rejected, as Governance does")
+    func reinstateActiveRejected() {
+        let model = WardenKillSwitchModel()
+        #expect(model.step(["a": .active], input: .reinstate("a"), output: .rejected).accepted)
+        #expect(!model.step(["a": .active], input: .reinstate("a"), output: .done).accepted)
+    }
+}
+
+struct SimulatedDiskTests {
+    private func batch(_ range: ClosedRange<UInt64>, term: UInt64 = 1) -> DurableBatch {
+        DurableBatch(entries: range.map { Entry(term: term, index: $0, data: Array(repeating: UInt8($0), count: 8)) },
+                     hardState: HardState(term: term, votedFor: 1, commitIndex: range.lowerBound - 1))
+    }
+
+    @Test("a save torn by a crash is dropped at load; everything saved before survives")
+    func tornWriteDropped() throws {
+        let disk = SimulatedDisk()
+        try disk.save(batch(1...3))
+        disk.armedCrash = .tornLastWrite
+        #expect(throws: SimulatedDiskError.crashedDuringSave) { try disk.save(batch(4...6)) }
+        let stored = try disk.load()
+        #expect(stored.entries.map(\.index) == [1, 2, 3])
+        #expect(disk.droppedTornBatches == 1)
+    }
+
+    @Test("a corrupted synced record fails its checksum and the disk refuses to load")
+    func corruptionDetected() throws {
+        let disk = SimulatedDisk()
+        try disk.save(batch(1...5))
+        #expect(disk.corruptSyncedRecord(selector: 0x1234_5678_9ABC) != nil)
+        #expect(throws: SimulatedDiskError.self) { try disk.load() }
+    }
+
+    @Test("a misdirected write over a synced slot is caught by the slot-keyed checksum")
+    func misdirectedDetected() throws {
+        let disk = SimulatedDisk()
+        try disk.save(batch(1...5))
+        disk.armedCrash = .misdirectedLastWrite
+        #expect(throws: SimulatedDiskError.crashedDuringSave) { try disk.save(batch(6...7)) }
+        #expect(throws: SimulatedDiskError.self) { try disk.load() }
+    }
+
+    @Test("wiping after corruption keeps the term and vote, and loads empty")
+    func wipeKeepsVote() throws {
+        let disk = SimulatedDisk()
+        try disk.save(batch(1...5, term: 4))
+        disk.corruptSyncedRecord(selector: 3)
+        disk.wipeLogKeepingVote()
+        let stored = try disk.load()
+        #expect(stored.entries.isEmpty)
+        #expect(stored.hardState.term == 4 && stored.hardState.votedFor == 1)
+    }
+
+    @Test("an acknowledgement sent before its entries are durable is reported")
+    func earlyAcknowledgementCaught() {
+        let disk = SimulatedDisk()
+        let transport = SimulatedTransport(disk: disk)
+        let response = RaftMessage(from: 2, to: 1, term: 1, body: .appendResponse(.init(success: true, index: 3)))
+        transport.send([PeerMessage(raft: response)])
+        #expect(transport.durabilityViolations.count == 1)
+    }
+}
