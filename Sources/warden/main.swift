@@ -15,6 +15,7 @@ let usage = """
       bench tokens        Ed25519 JWT sign and verify per second
       storage-torture     crash-test writer (--path P [--entries N]) or storage benchmark (--bench)
       chaos               seeded chaos simulation (--seeds N [--first S] | --replay S --trace)
+      chaos-real          chaos against 3 real `warden serve` processes (--seconds S [--seed N] [--clients C] [--keep-data])
       help                this text
     """
 
@@ -29,6 +30,7 @@ case ("serve", _): status = ServeCommand.run(Array(arguments.dropFirst()))
 case ("enforcer", _): status = EnforcerCommand.run(Array(arguments.dropFirst()))
 case ("storage-torture", _): status = StorageTortureCommand.run(Array(arguments.dropFirst()))
 case ("chaos", _): status = ChaosCommand.run(Array(arguments.dropFirst()))
+case ("chaos-real", _): status = RealChaosCommand.run(Array(arguments.dropFirst()))
 case ("help", _), ("--help", _), ("-h", _): print(usage); status = 0
 default:
     FileHandleOutput.standardError(usage)
