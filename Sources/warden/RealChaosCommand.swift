@@ -91,8 +91,9 @@ enum RealChaosBounds {
     static let maximumClients = 32
     /// Agents the workload spreads over; each is one partition of the linearizability check.
     static let agentCount = 8
-    /// Operations per agent: keeps each partition's search small enough to finish (not `unknown`).
-    static let maximumOperationsPerAgent = 1_200
+    /// Operations per agent: keeps each partition's search small enough to finish (not `unknown`);
+    /// 5,000 per agent checks in a few seconds when few operations are ambiguous.
+    static let maximumOperationsPerAgent = 5_000
     /// Attempts per write (the same idempotency key each time, a different node each time).
     static let writeAttempts = 4
     /// Attempts per check; a check that never answers is dropped (a read has no effect).
@@ -201,7 +202,7 @@ final class RealChaosCluster: @unchecked Sendable {
         try lock.withLock {
             if let process = processes[node], process.isRunning { return }
             let path = logPaths[node]
-            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
             guard let log = FileHandle(forWritingAtPath: path) else { throw NodeConfigurationError("cannot open \(path)") }
             log.seekToEndOfFile()
             let process = Process()
@@ -439,17 +440,22 @@ final class RealChaosClient: @unchecked Sendable {
     let recorder: RealChaosRecorder
     let agents: [String]
     let deadline: UInt64
+    /// The least time between this client's invocations, so the bounded operations spread over
+    /// the whole budget instead of running out while the nemesis is still at work.
+    let pacingNanoseconds: UInt64
     private var random: SeededRandom
     private let http = RealChaosCluster.makeClient()
     private var sequence = 0
     let keyPrefix: String
 
-    init(index: Int, seed: UInt64, cluster: RealChaosCluster, recorder: RealChaosRecorder, agents: [String], deadline: UInt64) {
+    init(index: Int, clients: Int, seed: UInt64, cluster: RealChaosCluster, recorder: RealChaosRecorder, agents: [String], deadline: UInt64) {
         self.index = index
         self.cluster = cluster
         self.recorder = recorder
         self.agents = agents
         self.deadline = deadline
+        let budget = deadline - RealChaosClock.nanoseconds()
+        pacingNanoseconds = budget * UInt64(clients) / UInt64(agents.count * RealChaosBounds.maximumOperationsPerAgent)
         random = SeededRandom(seed: seed, stream: 100 + UInt64(index))
         keyPrefix = "chaos-real-\(seed)-\(index)"
     }
@@ -457,7 +463,11 @@ final class RealChaosClient: @unchecked Sendable {
     /// Runs operations until the deadline or until every agent has its bounded share.
     func run() {
         var exhausted: Set<String> = []
+        var nextInvocation = RealChaosClock.nanoseconds()
         while RealChaosClock.nanoseconds() < deadline && exhausted.count < agents.count {
+            let now = RealChaosClock.nanoseconds()
+            if now < nextInvocation { RealChaosClock.sleep(milliseconds: (nextInvocation - now) / 1_000_000) }
+            nextInvocation = max(nextInvocation, now) + pacingNanoseconds
             guard let agent = random.pick(agents), !exhausted.contains(agent) else { continue }
             guard recorder.reserve(agent) else { exhausted.insert(agent); continue }
             switch random.uniform(in: 0..<4) {
@@ -645,7 +655,7 @@ struct RealChaosRun {
         let deadline = RealChaosClock.nanoseconds() + UInt64(options.seconds) * 1_000_000_000
         let nemesis = RealChaosNemesis(seed: options.seed, cluster: cluster, deadline: deadline)
         let clients = (0..<options.clients).map {
-            RealChaosClient(index: $0, seed: options.seed, cluster: cluster, recorder: recorder, agents: agents, deadline: deadline)
+            RealChaosClient(index: $0, clients: options.clients, seed: options.seed, cluster: cluster, recorder: recorder, agents: agents, deadline: deadline)
         }
         let group = DispatchGroup()
         var workers: [@Sendable () -> Void] = clients.map { client in { client.run() } }
@@ -723,13 +733,25 @@ struct RealChaosRun {
         return statuses
     }
 
-    /// `GET /v1/audit/verify` on every node: (ok, records, head hash), nil when unanswered.
-    private func auditHeads() -> [(ok: Bool, records: Int64, head: String)?] {
-        (0..<RealChaosCluster.nodeCount).map { node in
-            guard let answer = cluster.send(setupHTTP, to: node, "GET", "/v1/audit/verify"), answer.status == 200,
-                  let body = answer.body else { return nil }
-            return (body["ok"]?.boolValue ?? false, body["records"]?.integerValue ?? -1, body["head_hash"]?.stringValue ?? "")
+    /// `GET /v1/audit/verify` (the node's own state) on every node, polled until all report the
+    /// same applied revision twice in a row: decision records reach the chain in batches that
+    /// commit after the writes, so heads are only comparable at one revision. Bounded.
+    private func auditHeads() -> [RealChaosVerdict.AuditHead?] {
+        var previous: [Int64?] = []
+        var latest: [RealChaosVerdict.AuditHead?] = []
+        _ = RealChaosCluster.eventually(RealChaosBounds.convergeWaitSeconds) {
+            latest = (0..<RealChaosCluster.nodeCount).map { node in
+                guard let answer = cluster.send(setupHTTP, to: node, "GET", "/v1/audit/verify?consistency=serializable"),
+                      answer.status == 200, let body = answer.body else { return nil }
+                return RealChaosVerdict.AuditHead(
+                    ok: body["ok"]?.boolValue ?? false, records: body["records"]?.integerValue ?? -1,
+                    head: body["head_hash"]?.stringValue ?? "", revision: body["revision"]?.integerValue ?? -1)
+            }
+            let revisions = latest.map { $0?.revision }
+            defer { previous = revisions }
+            return revisions.allSatisfy { $0 != nil } && Set(revisions).count == 1 && previous == revisions
         }
+        return latest
     }
 }
 
@@ -743,7 +765,7 @@ struct RealChaosVerdict {
 
     static func evaluate(
         operations: [Operation], revisions: [Int: UInt64], finalRevision: UInt64,
-        statuses: [String: [String?]], audit: [(ok: Bool, records: Int64, head: String)?], crashes: [String]
+        statuses: [String: [String?]], audit: [AuditHead?], crashes: [String]
     ) -> RealChaosVerdict {
         var verdict = RealChaosVerdict()
         verdict.checkLinearizability(operations)
@@ -856,14 +878,25 @@ struct RealChaosVerdict {
         return problems
     }
 
-    /// (4) Every node's audit chain verifies, and all have the same length and head hash.
-    static func auditProblems(_ audit: [(ok: Bool, records: Int64, head: String)?]) -> [String] {
+    /// One node's answer to `GET /v1/audit/verify`.
+    struct AuditHead {
+        let ok: Bool
+        let records: Int64
+        let head: String
+        let revision: Int64
+    }
+
+    /// (4) Every node's audit chain verifies, and at one applied revision all have the same
+    /// length and head hash.
+    static func auditProblems(_ audit: [AuditHead?]) -> [String] {
         var problems: [String] = []
         for (node, answer) in audit.enumerated() {
             guard let answer else { problems.append("node \(node + 1): /v1/audit/verify did not answer"); continue }
             if !answer.ok { problems.append("node \(node + 1): audit chain does not verify") }
         }
-        let heads = Set(audit.compactMap { $0.map { "\($0.records) records, head \($0.head)" } })
+        let revisions = Set(audit.compactMap { $0?.revision })
+        if revisions.count > 1 { problems.append("nodes never settled on one revision: \(revisions.sorted())") }
+        let heads = Set(audit.compactMap { $0.map { "revision \($0.revision): \($0.records) records, head \($0.head)" } })
         if heads.count > 1 { problems.append("audit heads differ: \(heads.sorted().joined(separator: " | "))") }
         return problems
     }
