@@ -773,7 +773,17 @@ struct RealChaosVerdict {
         verdict.record("no lost acknowledged writes", lostWrites(operations, revisions: revisions, finalRevision: finalRevision, statuses: statuses))
         verdict.record("audit chains verify and agree", auditProblems(audit))
         verdict.record("no node exited on its own", crashes)
+        verdict.record("the workload exercised the kill switch", vacuity(operations))
         return verdict
+    }
+
+    /// A run that never saw an acknowledged kill, an allowed check and a denied check proves nothing.
+    static func vacuity(_ operations: [Operation]) -> [String] {
+        var problems: [String] = []
+        if !operations.contains(where: { isKill($0) && $0.output == .done }) { problems.append("no kill was acknowledged") }
+        if !operations.contains(where: { $0.output == .allowed(true) }) { problems.append("no check was allowed") }
+        if !operations.contains(where: { $0.output == .allowed(false) }) { problems.append("no check was denied") }
+        return problems
     }
 
     private mutating func record(_ name: String, _ problems: [String]) {
