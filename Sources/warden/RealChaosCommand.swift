@@ -56,6 +56,8 @@ enum RealChaosCommand {
             FileHandleOutput.standardError(usage)
             return 2
         }
+        // Line-buffered, so a run cut short by CI's timeout still shows how far it got.
+        setvbuf(stdout, nil, _IOLBF, 0)
         let cluster: RealChaosCluster
         do {
             cluster = try RealChaosCluster(binary: executablePath())
@@ -63,7 +65,7 @@ enum RealChaosCommand {
             FileHandleOutput.standardError("chaos-real: cannot initialize a cluster: \(error)")
             return 1
         }
-        RealChaosSignals.install()
+        RealChaosSignals.install(cluster: cluster, keepData: options.keepData)
         let passed = RealChaosRun(options: options, cluster: cluster).execute()
         cluster.shutdown(keepData: options.keepData || !passed)
         if !passed {
@@ -135,26 +137,27 @@ enum RealChaosClock {
     }
 }
 
-/// Kills every node this process started when it is interrupted or terminated, so a cancelled
-/// run (Ctrl-C, CI `timeout`) leaves no `warden serve` behind. Pids live in a fixed table the
-/// async-signal-safe handler can read.
+/// Stops every node this process started, and removes the data unless kept, when the run is
+/// interrupted or terminated (Ctrl-C, CI `timeout`): the signals are blocked in every thread
+/// and one thread waits for them, so the cleanup runs as ordinary code, not in a handler.
 enum RealChaosSignals {
-    static let slots = 3
-    nonisolated(unsafe) static let pids: UnsafeMutablePointer<Int32> = {
-        let table = UnsafeMutablePointer<Int32>.allocate(capacity: slots)
-        table.initialize(repeating: 0, count: slots)
-        return table
-    }()
+    static let handled = [SIGINT, SIGTERM, SIGHUP]
 
-    static func install() {
-        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
-            signal(signalNumber) { received in
-                for slot in 0..<RealChaosSignals.slots where RealChaosSignals.pids[slot] > 0 {
-                    kill(RealChaosSignals.pids[slot], SIGKILL)
-                }
-                _exit(128 + received)
-            }
-        }
+    /// Call before any other thread starts, so every thread inherits the blocked mask.
+    static func install(cluster: RealChaosCluster, keepData: Bool) {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for number in handled { sigaddset(&signals, number) }
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        let waited = signals
+        Thread {
+            var set = waited
+            var received: Int32 = 0
+            sigwait(&set, &received)
+            print("chaos-real: signal \(received): stopping every node this run started")
+            cluster.shutdown(keepData: keepData)
+            exit(128 + received)
+        }.start()
     }
 }
 
@@ -173,6 +176,7 @@ final class RealChaosCluster: @unchecked Sendable {
     private var processes: [Int: Process] = [:]
     private var paused: Set<Int> = []
     private var crashes: [String] = []
+    private var closed = false
     private let probe = RealChaosCluster.makeClient()
 
     init(binary: String) throws {
@@ -200,6 +204,7 @@ final class RealChaosCluster: @unchecked Sendable {
     /// Starts node `node` (0-based) unless it runs; its stderr is appended to its log.
     func start(_ node: Int) throws {
         try lock.withLock {
+            if closed { return }
             if let process = processes[node], process.isRunning { return }
             let path = logPaths[node]
             if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
@@ -213,7 +218,6 @@ final class RealChaosCluster: @unchecked Sendable {
             try process.run()
             processes[node] = process
             paused.remove(node)
-            RealChaosSignals.pids[node] = process.processIdentifier
         }
     }
 
@@ -222,7 +226,6 @@ final class RealChaosCluster: @unchecked Sendable {
         let process: Process? = lock.withLock {
             noteUnexpectedExit(node)
             paused.remove(node)
-            RealChaosSignals.pids[node] = 0
             return processes.removeValue(forKey: node)
         }
         guard let process else { return }
@@ -248,13 +251,12 @@ final class RealChaosCluster: @unchecked Sendable {
         }
     }
 
-    /// Kills every process this run started (by pid) and removes the directory unless kept.
+    /// Kills every process this run started (by pid) and removes the directory unless kept;
+    /// afterwards nothing starts again (a restart racing the shutdown is refused).
     func shutdown(keepData: Bool) {
+        lock.withLock { closed = true }
         for node in 0..<Self.nodeCount {
-            let process: Process? = lock.withLock {
-                RealChaosSignals.pids[node] = 0
-                return processes.removeValue(forKey: node)
-            }
+            let process: Process? = lock.withLock { processes.removeValue(forKey: node) }
             guard let process else { continue }
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
@@ -267,7 +269,6 @@ final class RealChaosCluster: @unchecked Sendable {
         guard let process = processes[node], !process.isRunning else { return }
         crashes.append("node \(node + 1) exited on its own with status \(process.terminationStatus)")
         processes[node] = nil
-        RealChaosSignals.pids[node] = 0
     }
 
     static func freePorts(_ count: Int) throws -> [Int] {
