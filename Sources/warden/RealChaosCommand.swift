@@ -56,8 +56,6 @@ enum RealChaosCommand {
             FileHandleOutput.standardError(usage)
             return 2
         }
-        // Line-buffered, so a run cut short by CI's timeout still shows how far it got.
-        setvbuf(stdout, nil, _IOLBF, 0)
         let cluster: RealChaosCluster
         do {
             cluster = try RealChaosCluster(binary: executablePath())
@@ -69,12 +67,18 @@ enum RealChaosCommand {
         let passed = RealChaosRun(options: options, cluster: cluster).execute()
         cluster.shutdown(keepData: options.keepData || !passed)
         if !passed {
-            print("chaos-real: FAILED (seed \(options.seed)); data kept in \(cluster.directory)")
-            print("replay: \(options.replayCommand)")
+            RealChaosCommand.say("chaos-real: FAILED (seed \(options.seed)); data kept in \(cluster.directory)")
+            RealChaosCommand.say("replay: \(options.replayCommand)")
         } else {
-            print("chaos-real: passed (seed \(options.seed))")
+            RealChaosCommand.say("chaos-real: passed (seed \(options.seed))")
         }
         return passed ? 0 : 1
+    }
+
+    /// Prints a line and flushes it, so a run cut short by CI's timeout still shows how far it got.
+    static func say(_ text: String) {
+        print(text)
+        fflush(nil)
     }
 
     /// This executable, so the nodes run the very build under test.
@@ -154,7 +158,7 @@ enum RealChaosSignals {
             var set = waited
             var received: Int32 = 0
             sigwait(&set, &received)
-            print("chaos-real: signal \(received): stopping every node this run started")
+            RealChaosCommand.say("chaos-real: signal \(received): stopping every node this run started")
             cluster.shutdown(keepData: keepData)
             exit(128 + received)
         }.start()
@@ -610,17 +614,17 @@ struct RealChaosRun {
     var probeClient: Int { options.clients + 1 }
 
     func execute() -> Bool {
-        print("chaos-real: seed \(options.seed), \(options.clients) clients, \(options.seconds) s, \(agents.count) agents, data \(cluster.directory)")
-        print("chaos-real: partitions not exercised: this run injects process faults only (kill -9, SIGSTOP/SIGCONT, restart)")
+        RealChaosCommand.say("chaos-real: seed \(options.seed), \(options.clients) clients, \(options.seconds) s, \(agents.count) agents, data \(cluster.directory)")
+        RealChaosCommand.say("chaos-real: partitions not exercised: this run injects process faults only (kill -9, SIGSTOP/SIGCONT, restart)")
         let started = ContinuousClock.now
         for node in 0..<RealChaosCluster.nodeCount {
-            do { try cluster.start(node) } catch { print("chaos-real: cannot start node \(node + 1): \(error)"); return false }
+            do { try cluster.start(node) } catch { RealChaosCommand.say("chaos-real: cannot start node \(node + 1): \(error)"); return false }
         }
         guard cluster.waitReady() else { return report(failure: "the cluster never became ready") }
         guard setUp() else { return report(failure: "setup (model, tuples, agents, first allowed check) did not complete") }
         let nemesis = workload()
-        print("chaos-real: nemesis actions:")
-        nemesis.timeline.forEach { print($0) }
+        RealChaosCommand.say("chaos-real: nemesis actions:")
+        nemesis.timeline.forEach { RealChaosCommand.say($0) }
         cluster.heal()
         guard cluster.waitReady() else { return report(failure: "after healing, the cluster never became ready") }
         guard let finalRevision = cluster.waitConverged() else { return report(failure: "after healing, the nodes never converged") }
@@ -629,25 +633,25 @@ struct RealChaosRun {
         let verdict = RealChaosVerdict.evaluate(
             operations: recorder.operations, revisions: recorder.acknowledgedRevisions,
             finalRevision: finalRevision, statuses: statuses, audit: auditHeads(), crashes: cluster.unexpectedExits)
-        print(RealChaosVerdict.outcomeTable(recorder.operations))
-        print("chaos-real: nemesis: " + nemesis.actions.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
-        print("chaos-real: converged at revision \(finalRevision)")
-        verdict.lines.forEach { print($0) }
-        print("chaos-real: total \(ContinuousClock.now - started)")
+        RealChaosCommand.say(RealChaosVerdict.outcomeTable(recorder.operations))
+        RealChaosCommand.say("chaos-real: nemesis: " + nemesis.actions.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
+        RealChaosCommand.say("chaos-real: converged at revision \(finalRevision)")
+        verdict.lines.forEach { RealChaosCommand.say($0) }
+        RealChaosCommand.say("chaos-real: total \(ContinuousClock.now - started)")
         if !verdict.passed { printLogTails() }
         return verdict.passed
     }
 
     private func report(failure: String) -> Bool {
-        print("chaos-real: FAILED: \(failure)")
-        cluster.unexpectedExits.forEach { print("chaos-real: \($0)") }
+        RealChaosCommand.say("chaos-real: FAILED: \(failure)")
+        cluster.unexpectedExits.forEach { RealChaosCommand.say("chaos-real: \($0)") }
         printLogTails()
         return false
     }
 
     private func printLogTails() {
         for node in 0..<RealChaosCluster.nodeCount {
-            print("chaos-real: node \(node + 1) log tail:\n\(cluster.logTail(node))")
+            RealChaosCommand.say("chaos-real: node \(node + 1) log tail:\n\(cluster.logTail(node))")
         }
     }
 
