@@ -394,6 +394,7 @@ final class RealChaosRecorder: @unchecked Sendable {
     private var history = History<Input, Output>()
     private var revisions: [Int: UInt64] = [:]
     private var reservedByAgent: [String: Int] = [:]
+    private var unansweredAttempts: [String: Int] = [:]
 
     private func now() -> VirtualNanoseconds { RealChaosClock.nanoseconds() - origin }
 
@@ -423,6 +424,17 @@ final class RealChaosRecorder: @unchecked Sendable {
     func markAmbiguous(_ id: Int) { lock.withLock { history.markAmbiguous(id, at: now()) } }
 
     var operations: [Operation] { lock.withLock { history.operations } }
+
+    /// Counts an attempt that gave no definite answer and was retried (or given up on), by cause.
+    func noteUnanswered(_ kind: String, _ answer: RealChaosAnswer?) {
+        let cause = answer.map { "HTTP \($0.status)" } ?? "no answer"
+        lock.withLock { unansweredAttempts["\(kind) \(cause)", default: 0] += 1 }
+    }
+
+    /// The retried attempts, one line: evidence that the faults reached the clients.
+    var unansweredSummary: String {
+        lock.withLock { unansweredAttempts.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ") }
+    }
 
     var acknowledgedRevisions: [Int: UInt64] { lock.withLock { revisions } }
 }
@@ -501,8 +513,8 @@ final class RealChaosClient: @unchecked Sendable {
             case .answered(let output, let revision):
                 recorder.complete(id, output, revision: revision)
                 return
-            case .notApplied: continue
-            case .uncertain: uncertain = true
+            case .notApplied: recorder.noteUnanswered("write", answer)
+            case .uncertain: recorder.noteUnanswered("write", answer); uncertain = true
             }
         }
         if uncertain { recorder.markAmbiguous(id) } else { recorder.fail(id) }
@@ -530,7 +542,7 @@ final class RealChaosClient: @unchecked Sendable {
                 RealChaosClock.sleep(milliseconds: RealChaosBounds.retryPauseMilliseconds)
                 node = (node + 1) % RealChaosCluster.nodeCount
             }
-            if let allowed = Self.linearizableCheck(cluster: cluster, http: http, node: node, agent: agent) {
+            if let allowed = Self.linearizableCheck(cluster: cluster, http: http, node: node, agent: agent, recorder: recorder) {
                 recorder.complete(id, .allowed(allowed))
                 return
             }
@@ -539,10 +551,16 @@ final class RealChaosClient: @unchecked Sendable {
     }
 
     /// `POST /v1/check` with `consistency: linearizable`; the decision, or nil without one.
-    static func linearizableCheck(cluster: RealChaosCluster, http: HTTPClient, node: Int, agent: String) -> Bool? {
+    static func linearizableCheck(
+        cluster: RealChaosCluster, http: HTTPClient, node: Int, agent: String, recorder: RealChaosRecorder? = nil
+    ) -> Bool? {
         let body = #"{"agent":"\#(agent)","action":"approve","resource":"invoice:1","consistency":"linearizable"}"#
-        guard let answer = cluster.send(http, to: node, "POST", "/v1/check", json: body), answer.status == 200 else { return nil }
-        return answer.body?["allowed"]?.boolValue
+        let answer = cluster.send(http, to: node, "POST", "/v1/check", json: body)
+        guard let answer, answer.status == 200, let allowed = answer.body?["allowed"]?.boolValue else {
+            recorder?.noteUnanswered("check", answer)
+            return nil
+        }
+        return allowed
     }
 }
 
@@ -634,6 +652,7 @@ struct RealChaosRun {
             operations: recorder.operations, revisions: recorder.acknowledgedRevisions,
             finalRevision: finalRevision, statuses: statuses, audit: auditHeads(), crashes: cluster.unexpectedExits)
         RealChaosCommand.say(RealChaosVerdict.outcomeTable(recorder.operations))
+        RealChaosCommand.say("chaos-real: attempts without a definite answer (retried): \(recorder.unansweredSummary)")
         RealChaosCommand.say("chaos-real: nemesis: " + nemesis.actions.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
         RealChaosCommand.say("chaos-real: converged at revision \(finalRevision)")
         verdict.lines.forEach { RealChaosCommand.say($0) }
