@@ -17,6 +17,7 @@ let usage = """
       bench etcd          the same load shape against etcd's JSON gateway (--urls U,…), for Cluster/compare-etcd
       storage-torture     crash-test writer (--path P [--entries N]) or storage benchmark (--bench)
       chaos               seeded chaos simulation (--seeds N [--first S] | --replay S --trace)
+      chaos-real          chaos against 3 real `warden serve` processes (--seconds S [--seed N] [--clients C] [--keep-data])
       help                this text
 
     admin commands (talk to a running cluster):
@@ -36,6 +37,7 @@ case ("serve", _): status = ServeCommand.run(Array(arguments.dropFirst()))
 case ("enforcer", _): status = EnforcerCommand.run(Array(arguments.dropFirst()))
 case ("storage-torture", _): status = StorageTortureCommand.run(Array(arguments.dropFirst()))
 case ("chaos", _): status = ChaosCommand.run(Array(arguments.dropFirst()))
+case ("chaos-real", _): status = RealChaosCommand.run(Array(arguments.dropFirst()))
 case (let command?, _) where AdminCommand.handles(command): status = AdminCommand.run(arguments)
 case ("help", _), ("--help", _), ("-h", _): print(usage); status = 0
 default:
