@@ -101,7 +101,11 @@ extension Simulation {
 public enum KillSwitchSafety {
     /// The first check that allowed an agent after a kill of it was acknowledged, unless a
     /// reinstate of it might have been applied in between (acknowledged or uncertain,
-    /// overlapping that span); nil when there is none.
+    /// overlapping that span); nil when there is none. An uncertain reinstate (ambiguous or
+    /// pending) may take effect at any point after its invocation, long after the client gave
+    /// up on it (as `History.markAmbiguous` and the linearizability checker have it): a write
+    /// held in a clogged link can reach a leader seconds later and commit, so it overlaps
+    /// every span that ends after its invocation.
     public static func firstViolation(
         in operations: [HistoryOperation<WardenKillSwitchModel.Input, WardenKillSwitchModel.Output>]
     ) -> String? {
@@ -123,7 +127,8 @@ public enum KillSwitchSafety {
             let binding = (killsByAgent[agent] ?? []).filter { $0.completedAt! < check.invokedAt }.max { $0.invokedAt < $1.invokedAt }
             guard let kill = binding else { continue }
             let excused = (reinstatesByAgent[agent] ?? []).contains { reinstate in
-                reinstate.invokedAt < checkEnd && (reinstate.completedAt ?? .max) > kill.invokedAt
+                let mayTakeEffectUntil: VirtualNanoseconds = reinstate.isUncertain ? .max : reinstate.completedAt!
+                return reinstate.invokedAt < checkEnd && mayTakeEffectUntil > kill.invokedAt
             }
             if !excused {
                 return "check of \(agent) invoked at \(FaultPlan.render(check.invokedAt)) allowed it after its kill was acknowledged at \(FaultPlan.render(kill.completedAt!)) with no reinstate in between"

@@ -33,7 +33,7 @@ extension Simulation {
             break
         }
         workload.clients[client] = state
-        note("client \(client) invokes \(describe(operation))")
+        note("client \(client) invokes \(describe(operation))\(operation.isRead ? "" : " key=\(state.idempotencyKey)")")
         nextAttempt(client: client)
     }
 
@@ -166,13 +166,20 @@ extension Simulation {
             guard let open = workload.clients[client].openRequest, open.node == index,
                   let operation = workload.clients[client].operation else { continue }
             workload.openRequests[open.requestID] = nil
+            note("client \(client) attempt cut: node \(index) crashed")
             attemptEnded(client: client, uncertain: !operation.isRead)
         }
     }
 
     func describe(_ operation: PlannedOperation) -> String {
         switch operation {
-        case .write(let command, _): return "\(command.name)"
+        case .write(let command, let modelInput):
+            switch command {
+            case .riskSignal(let signal): return "\(command.name) \(signal.agent)"
+            case .createConnection(let connection): return "\(command.name) \(connection.caller)->\(connection.callee)"
+            case .tokenIssued(let token): return "\(command.name) \(token.chain.joined(separator: "->"))"
+            default: return modelInput.map { "\(command.name) \($0.agent)" } ?? "\(command.name)"
+            }
         case .check(let chain): return "check \(chain.joined(separator: "->"))"
         }
     }

@@ -114,6 +114,59 @@ struct KillSwitchCheckerTests {
         #expect(LinearizabilityChecker(model: WardenKillSwitchModel()).check(fine).isLinearizable)
     }
 
+    @Test("an ambiguous reinstate the client gave up on before the kill may still apply after it (seed 1834)")
+    func ambiguousReinstateAppliesAfterGivingUp() {
+        // Seed 1834: the reinstate was forwarded over a clogged link, its client gave up
+        // (ambiguous) at 15, the kill was acknowledged at 30, then the held forward reached the
+        // leader and the reinstate committed after the kill; the check at 40 rightly allowed.
+        let fine = history { history in
+            let register = history.invoke(client: 0, input: .register("a"), at: 0)
+            history.complete(register, output: .done, at: 1)
+            let reinstate = history.invoke(client: 2, input: .reinstate("a"), at: 5)
+            history.markAmbiguous(reinstate, at: 15)
+            let kill = history.invoke(client: 0, input: .kill("a"), at: 20)
+            history.complete(kill, output: .done, at: 30)
+            let check = history.invoke(client: 1, input: .check("a"), at: 40)
+            history.complete(check, output: .allowed(true), at: 50)
+        }
+        #expect(KillSwitchSafety.firstViolation(in: fine.operations) == nil)
+        #expect(LinearizabilityChecker(model: WardenKillSwitchModel()).check(fine).isLinearizable)
+    }
+
+    @Test("a reinstate that definitely took effect, or definitely did not, before the kill excuses nothing")
+    func settledReinstateBeforeKillCaught() {
+        for acknowledged in [true, false] {
+            let bad = history { history in
+                let register = history.invoke(client: 0, input: .register("a"), at: 0)
+                history.complete(register, output: .done, at: 1)
+                let reinstate = history.invoke(client: 2, input: .reinstate("a"), at: 5)
+                if acknowledged { history.complete(reinstate, output: .done, at: 15) } else { history.fail(reinstate, at: 15) }
+                let kill = history.invoke(client: 0, input: .kill("a"), at: 20)
+                history.complete(kill, output: .done, at: 30)
+                let check = history.invoke(client: 1, input: .check("a"), at: 40)
+                history.complete(check, output: .allowed(true), at: 50)
+            }
+            #expect(KillSwitchSafety.firstViolation(in: bad.operations) != nil)
+            #expect(LinearizabilityChecker(model: WardenKillSwitchModel()).check(bad).isViolation)
+        }
+    }
+
+    @Test("an ambiguous reinstate invoked only after the check answered does not excuse it")
+    func ambiguousReinstateAfterCheckCaught() {
+        let bad = history { history in
+            let register = history.invoke(client: 0, input: .register("a"), at: 0)
+            history.complete(register, output: .done, at: 1)
+            let kill = history.invoke(client: 0, input: .kill("a"), at: 20)
+            history.complete(kill, output: .done, at: 30)
+            let check = history.invoke(client: 1, input: .check("a"), at: 40)
+            history.complete(check, output: .allowed(true), at: 50)
+            let reinstate = history.invoke(client: 2, input: .reinstate("a"), at: 60)
+            history.markAmbiguous(reinstate, at: 70)
+        }
+        #expect(KillSwitchSafety.firstViolation(in: bad.operations) != nil)
+        #expect(LinearizabilityChecker(model: WardenKillSwitchModel()).check(bad).isViolation)
+    }
+
     @Test("reinstating an active agent is rejected, as Governance does")
     func reinstateActiveRejected() {
         let model = WardenKillSwitchModel()
