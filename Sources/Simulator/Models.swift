@@ -131,11 +131,24 @@ public struct KillSwitchModel<Agent: Hashable>: SequentialModel {
         case allowed(Bool)
     }
 
+    /// When `reinstate` applies.
+    public enum ReinstateRule: Hashable, Sendable {
+        /// To any registered agent (the textbook register).
+        case whenRegistered
+        /// Only to a killed agent; reinstating an active one is rejected (Governance's rule).
+        case onlyWhenKilled
+    }
+
+    /// When `reinstate` applies.
+    public let reinstateRule: ReinstateRule
+
     /// No agent is registered at first; an absent agent is unregistered.
     public var initialState: [Agent: AgentStatus] { [:] }
 
     /// Creates the model.
-    public init() {}
+    public init(reinstateRule: ReinstateRule = .whenRegistered) {
+        self.reinstateRule = reinstateRule
+    }
 
     /// Applies one operation; see `Input` for the rules.
     public func step(
@@ -154,8 +167,9 @@ public struct KillSwitchModel<Agent: Hashable>: SequentialModel {
             expected = status == nil ? .rejected : .done
             if status != nil { nextState[agent] = .killed }
         case .reinstate(let agent):
-            expected = status == nil ? .rejected : .done
-            if status != nil { nextState[agent] = .active }
+            let applies = reinstateRule == .onlyWhenKilled ? status == .killed : status != nil
+            expected = applies ? .done : .rejected
+            if applies { nextState[agent] = .active }
         case .check:
             expected = .allowed(status == .active)
         }

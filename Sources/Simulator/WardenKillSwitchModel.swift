@@ -14,6 +14,9 @@ public struct WardenKillSwitchModel: SequentialModel {
     /// No agent exists at first.
     public var initialState: [String: AgentStatus] { [:] }
 
+    /// The textbook model with Governance's reinstate rule; the other rules are the same.
+    private let rules = KillSwitchModel<String>(reinstateRule: .onlyWhenKilled)
+
     /// Creates the model.
     public init() {}
 
@@ -23,23 +26,7 @@ public struct WardenKillSwitchModel: SequentialModel {
         input: Input,
         output: Output?
     ) -> (accepted: Bool, state: [String: AgentStatus]) {
-        let status = state[input.agent]
-        let expected: Output
-        var nextState = state
-        switch input {
-        case .register(let agent):
-            expected = status == nil ? .done : .rejected
-            if status == nil { nextState[agent] = .active }
-        case .kill(let agent):
-            expected = status == nil ? .rejected : .done
-            if status != nil { nextState[agent] = .killed }
-        case .reinstate(let agent):
-            expected = status == .killed ? .done : .rejected
-            if status == .killed { nextState[agent] = .active }
-        case .check:
-            expected = .allowed(status == .active)
-        }
-        return (output == nil || output == expected, nextState)
+        rules.step(state, input: input, output: output)
     }
 
     /// One partition per agent.
