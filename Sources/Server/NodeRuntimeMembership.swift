@@ -43,14 +43,28 @@ extension NodeRuntime {
                 }
                 response = HTTPResponse(status: answer.status, headers: kept, body: answer.body)
             } catch {
-                response = Problem(status: 503, code: "unavailable", detail: "the leader could not be reached: \(error)")
-                    .response(headers: [("Retry-After", "1")])
+                response = Self.proxyFailure(error)
             }
             metrics.recordRequest(route: route, status: response.status)
             responder.send(response)
             _ = inbox.push(.proxyFinished)
         }
         thread.start()
+    }
+
+    /// The answer when the leader did not answer a proxied request: 503 ("not applied") only when
+    /// the request never reached it; once it may have been sent, the change may have applied, so
+    /// 504 `outcome_unknown`, as for any ambiguous write.
+    static func proxyFailure(_ error: Error) -> HTTPResponse {
+        switch error as? HTTPClientError {
+        case .unresolvable?, .connectFailed?, .connectTimedOut?:
+            return Problem(status: 503, code: "unavailable", detail: "the leader could not be reached: \(error); the change was not applied, retry")
+                .response(headers: [("Retry-After", "1")])
+        default:
+            return Problem(status: 504, code: "outcome_unknown",
+                           detail: "the leader did not answer (\(error)); the change may have applied: check GET /v1/cluster")
+                .response()
+        }
     }
 
     /// 503 with `Retry-After`.
