@@ -1,0 +1,141 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import HTTP
+import JSON
+import Server
+import Simulator
+
+// MARK: - The cluster of real processes
+
+/// Three `warden serve` processes in a temporary directory on free loopback ports. Every
+/// process is started and stopped here, by pid; a node that exits without being killed is
+/// recorded as a crash.
+final class RealChaosCluster: @unchecked Sendable {
+    static let nodeCount = 3
+    let directory: String
+    let adminKey: String
+    let ports: [Int]
+    let binary: String
+    private let lock = NSLock()
+    private var processes: [Int: Process] = [:]
+    private var paused: Set<Int> = []
+    private var crashes: [String] = []
+    private var closed = false
+    let probe = RealChaosCluster.makeClient()
+
+    init(binary: String) throws {
+        self.binary = binary
+        directory = NSTemporaryDirectory() + "warden-chaos-real-\(UUID().uuidString)"
+        ports = try Self.freePorts(Self.nodeCount)
+        let addresses = ports.map { PeerAddress(host: "127.0.0.1", port: $0) }
+        adminKey = try ClusterBootstrap.initialize(dataDirectory: directory, addresses: addresses, httpThreads: 2).adminKey
+    }
+
+    /// An HTTP client with the run's timeouts; each client thread owns one (its keep-alive pool).
+    static func makeClient() -> HTTPClient {
+        HTTPClient(configuration: HTTPClientConfiguration(
+            connectTimeout: RealChaosBounds.connectTimeout, responseTimeout: RealChaosBounds.responseTimeout,
+            maximumIdleConnectionsPerHost: 2, maximumResponseBodyBytes: 4 * 1024 * 1024))
+    }
+
+    var logPaths: [String] { (0..<Self.nodeCount).map { "\(directory)/node-\($0 + 1).log" } }
+
+    /// Node crashes seen so far: exits nobody asked for.
+    var unexpectedExits: [String] { lock.withLock { crashes } }
+
+    // MARK: Process control
+
+    /// Starts node `node` (0-based) unless it runs; its stderr is appended to its log.
+    func start(_ node: Int) throws {
+        try lock.withLock {
+            if closed { return }
+            if let process = processes[node], process.isRunning { return }
+            let path = logPaths[node]
+            if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+            guard let log = FileHandle(forWritingAtPath: path) else { throw NodeConfigurationError("cannot open \(path)") }
+            log.seekToEndOfFile()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["serve", "--config", "\(directory)/node-\(node + 1)/warden.conf"]
+            process.standardError = log
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            processes[node] = process
+            paused.remove(node)
+        }
+    }
+
+    /// kill -9: the process and its memory are gone; what it saved stays.
+    func crash(_ node: Int) {
+        let process: Process? = lock.withLock {
+            noteUnexpectedExit(node)
+            paused.remove(node)
+            return processes.removeValue(forKey: node)
+        }
+        guard let process else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGSTOP (`true`) or SIGCONT (`false`).
+    func pause(_ node: Int, _ stop: Bool) {
+        lock.withLock {
+            guard let process = processes[node], process.isRunning else { return }
+            kill(process.processIdentifier, stop ? SIGSTOP : SIGCONT)
+            if stop { paused.insert(node) } else { paused.remove(node) }
+        }
+    }
+
+    /// Resumes every paused node and restarts every dead one (recording exits nobody caused).
+    func heal() {
+        for node in 0..<Self.nodeCount {
+            pause(node, false)
+            lock.withLock { noteUnexpectedExit(node) }
+            do { try start(node) } catch { lock.withLock { crashes.append("node \(node + 1) failed to restart: \(error)") } }
+        }
+    }
+
+    /// Kills every process this run started (by pid) and removes the directory unless kept;
+    /// afterwards nothing starts again (a restart racing the shutdown is refused).
+    func shutdown(keepData: Bool) {
+        lock.withLock { closed = true }
+        for node in 0..<Self.nodeCount {
+            let process: Process? = lock.withLock { processes.removeValue(forKey: node) }
+            guard let process else { continue }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        if !keepData { try? FileManager.default.removeItem(atPath: directory) }
+    }
+
+    /// Must hold `lock`. A process that is gone though nobody killed it crashed on its own.
+    private func noteUnexpectedExit(_ node: Int) {
+        guard let process = processes[node], !process.isRunning else { return }
+        crashes.append("node \(node + 1) exited on its own with status \(process.terminationStatus)")
+        processes[node] = nil
+    }
+
+    static func freePorts(_ count: Int) throws -> [Int] {
+        var ports: [Int] = []
+        var sockets: [Int32] = []
+        defer { for socket in sockets { close(socket) } }
+        while ports.count < count {
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            sockets.append(descriptor)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafeMutablePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                    bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
+                }
+            }
+            guard bound else { throw NodeConfigurationError("no free loopback port") }
+            ports.append(Int(UInt16(bigEndian: address.sin_port)))
+        }
+        return ports
+    }
+}
