@@ -81,10 +81,17 @@ final class RealChaosClient: @unchecked Sendable {
             case .answered(let output, let revision):
                 recorder.complete(id, output, revision: revision)
                 return
-            case .notApplied: recorder.noteUnanswered("write", answer)
+            case .notApplied:
+                recorder.noteUnanswered("write", answer)
+                if random.uniform(in: 0..<100) < RealChaosBounds.takeNotAppliedAtItsWordPercent { return finish(id, uncertain: uncertain) }
             case .uncertain: recorder.noteUnanswered("write", answer); uncertain = true
             }
         }
+        finish(id, uncertain: uncertain)
+    }
+
+    /// Gives up on a write: ambiguous when an attempt may have applied, else definitely failed.
+    private func finish(_ id: Int, uncertain: Bool) {
         if uncertain { recorder.markAmbiguous(id) } else { recorder.fail(id) }
     }
 

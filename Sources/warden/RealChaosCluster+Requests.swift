@@ -82,6 +82,27 @@ extension RealChaosCluster {
         return converged
     }
 
+    /// Peer addresses the nodes know that are not the proxies, so traffic there would bypass the
+    /// cuts (nodes learn addresses from their peers' batches too); nil without proxies.
+    func proxyBypasses() -> [String]? {
+        guard let network else { return nil }
+        var problems: [String] = []
+        for node in 0..<Self.nodeCount {
+            guard let members = clusterStatus(node)?["members"]?.arrayValue else {
+                problems.append("node \(node + 1): GET /v1/cluster did not answer")
+                continue
+            }
+            for member in members {
+                guard let id = member["id"]?.stringValue.flatMap(Int.init), (1...Self.nodeCount).contains(id), id != node + 1 else { continue }
+                let address = member["address"]?.stringValue ?? ""
+                if address != network.address(of: id - 1) {
+                    problems.append("node \(node + 1) knows node \(id) at \(address), not at its proxy \(network.address(of: id - 1))")
+                }
+            }
+        }
+        return problems
+    }
+
     /// The last lines of a node's log, for a report.
     func logTail(_ node: Int) -> String {
         let text = (try? String(contentsOfFile: logPaths[node], encoding: .utf8)) ?? ""

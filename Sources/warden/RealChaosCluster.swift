@@ -11,13 +11,16 @@ import Simulator
 
 /// Three `warden serve` processes in a temporary directory on free loopback ports. Every
 /// process is started and stopped here, by pid; a node that exits without being killed is
-/// recorded as a crash.
+/// recorded as a crash. With a `network`, the nodes reach each other only through its proxies
+/// (clients still reach them directly on `ports`).
 final class RealChaosCluster: @unchecked Sendable {
     static let nodeCount = 3
     let directory: String
     let adminKey: String
     let ports: [Int]
     let binary: String
+    /// The peer proxies, when the run partitions the network.
+    let network: RealChaosNetwork?
     private let lock = NSLock()
     private var processes: [Int: Process] = [:]
     private var paused: Set<Int> = []
@@ -25,12 +28,25 @@ final class RealChaosCluster: @unchecked Sendable {
     private var closed = false
     let probe = RealChaosCluster.makeClient()
 
-    init(binary: String) throws {
+    init(binary: String, partitions: Bool) throws {
         self.binary = binary
         directory = NSTemporaryDirectory() + "warden-chaos-real-\(UUID().uuidString)"
         ports = try Self.freePorts(Self.nodeCount)
         let addresses = ports.map { PeerAddress(host: "127.0.0.1", port: $0) }
         adminKey = try ClusterBootstrap.initialize(dataDirectory: directory, addresses: addresses, httpThreads: 2).adminKey
+        network = partitions ? try RealChaosNetwork(upstreamPorts: ports) : nil
+        network?.start()
+    }
+
+    /// `warden serve` arguments for `node`: its config, and with a network, the proxy it is
+    /// known by (`--advertise`, also what its batches announce) and its peers' proxies.
+    func serveArguments(_ node: Int) -> [String] {
+        var arguments = ["serve", "--config", "\(directory)/node-\(node + 1)/warden.conf"]
+        if let network {
+            let peers = (0..<Self.nodeCount).map { "\($0 + 1)=\(network.address(of: $0))" }.joined(separator: ",")
+            arguments += ["--advertise", network.address(of: node), "--peers", peers]
+        }
+        return arguments
     }
 
     /// An HTTP client with the run's timeouts; each client thread owns one (its keep-alive pool).
@@ -58,7 +74,7 @@ final class RealChaosCluster: @unchecked Sendable {
             log.seekToEndOfFile()
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["serve", "--config", "\(directory)/node-\(node + 1)/warden.conf"]
+            process.arguments = serveArguments(node)
             process.standardError = log
             process.standardOutput = FileHandle.nullDevice
             try process.run()
@@ -88,8 +104,10 @@ final class RealChaosCluster: @unchecked Sendable {
         }
     }
 
-    /// Resumes every paused node and restarts every dead one (recording exits nobody caused).
+    /// Heals the network, resumes every paused node and restarts every dead one (recording
+    /// exits nobody caused).
     func heal() {
+        network?.healAll()
         for node in 0..<Self.nodeCount {
             pause(node, false)
             lock.withLock { noteUnexpectedExit(node) }
@@ -101,6 +119,7 @@ final class RealChaosCluster: @unchecked Sendable {
     /// afterwards nothing starts again (a restart racing the shutdown is refused).
     func shutdown(keepData: Bool) {
         lock.withLock { closed = true }
+        network?.shutdown()
         for node in 0..<Self.nodeCount {
             let process: Process? = lock.withLock { processes.removeValue(forKey: node) }
             guard let process else { continue }

@@ -11,11 +11,12 @@ import Simulator
 
 /// `warden chaos-real`: a bounded chaos run against three real `warden serve` processes on
 /// loopback. Clients register, kill, reinstate and check agents through every node while a
-/// seeded nemesis kill -9s, pauses (SIGSTOP/SIGCONT) and restarts nodes; at the end the history
+/// seeded nemesis kill -9s, pauses (SIGSTOP/SIGCONT) and restarts nodes and cuts the peer links
+/// between them (through proxies it owns; `--no-partitions` connects the nodes directly); at the end the history
 /// goes through the simulator's linearizability checker with `WardenKillSwitchModel`, plus direct
 /// kill-switch, lost-write, convergence and audit-chain checks. Exit 0 only when every check passes.
 enum RealChaosCommand {
-    static let usage = "usage: warden chaos-real --seconds S [--seed N] [--clients C] [--keep-data]"
+    static let usage = "usage: warden chaos-real --seconds S [--seed N] [--clients C] [--no-partitions] [--keep-data] | --check-history FILE"
 
     /// The command line, parsed.
     struct Options {
@@ -23,6 +24,7 @@ enum RealChaosCommand {
         var seed = UInt64(RealChaosClock.wallSeconds())
         var clients = RealChaosBounds.defaultClients
         var keepData = false
+        var partitions = true
 
         init?(_ arguments: [String]) {
             var index = 0
@@ -38,6 +40,7 @@ enum RealChaosCommand {
                     guard let count = value().flatMap(Int.init), (1...RealChaosBounds.maximumClients).contains(count) else { return nil }
                     clients = count
                 case "--keep-data": keepData = true
+                case "--no-partitions": partitions = false
                 default: return nil
                 }
                 index += 1
@@ -47,18 +50,19 @@ enum RealChaosCommand {
 
         /// The command that reruns this configuration (timing differs: real processes do not replay exactly).
         var replayCommand: String {
-            "warden chaos-real --seconds \(seconds) --seed \(seed) --clients \(clients) --keep-data"
+            "warden chaos-real --seconds \(seconds) --seed \(seed) --clients \(clients)\(partitions ? "" : " --no-partitions") --keep-data"
         }
     }
 
     static func run(_ arguments: [String]) -> Int32 {
+        if arguments.count == 2 && arguments[0] == "--check-history" { return checkHistory(arguments[1]) }
         guard let options = Options(arguments) else {
             FileHandleOutput.standardError(usage)
             return 2
         }
         let cluster: RealChaosCluster
         do {
-            cluster = try RealChaosCluster(binary: executablePath())
+            cluster = try RealChaosCluster(binary: executablePath(), partitions: options.partitions)
         } catch {
             FileHandleOutput.standardError("chaos-real: cannot initialize a cluster: \(error)")
             return 1
@@ -73,6 +77,21 @@ enum RealChaosCommand {
             RealChaosCommand.say("chaos-real: passed (seed \(options.seed))")
         }
         return passed ? 0 : 1
+    }
+
+    /// Checks a history a failed run saved (or a hand-cut part of one) with the history-only checks.
+    static func checkHistory(_ path: String) -> Int32 {
+        let operations: [RealChaosRecorder.Operation]
+        do {
+            operations = try RealChaosHistoryFile.parse(try String(contentsOfFile: path, encoding: .utf8))
+        } catch {
+            FileHandleOutput.standardError("chaos-real: cannot read \(path): \(error)")
+            return 2
+        }
+        let verdict = RealChaosVerdict.evaluateHistory(operations)
+        say(RealChaosVerdict.outcomeTable(operations))
+        verdict.lines.forEach { say($0) }
+        return verdict.passed ? 0 : 1
     }
 
     /// Prints a line and flushes it, so a run cut short by CI's timeout still shows how far it got.

@@ -65,3 +65,74 @@ final class RealChaosRecorder: @unchecked Sendable {
 
     var acknowledgedRevisions: [Int: UInt64] { lock.withLock { revisions } }
 }
+
+// MARK: - The history on disk
+
+/// A history as text, one operation a line, so a failing run's history can be checked again
+/// (`warden chaos-real --check-history FILE`) and cut down by hand:
+/// `id client invoked_ns completed_ns|- register|kill|reinstate|check agent outcome`, where the
+/// outcome is done, rejected, allowed, denied, failed, ambiguous or pending. `#` lines are comments.
+enum RealChaosHistoryFile {
+    typealias Operation = RealChaosRecorder.Operation
+
+    static func line(_ operation: Operation) -> String {
+        let kind: String
+        switch operation.input {
+        case .register: kind = "register"
+        case .kill: kind = "kill"
+        case .reinstate: kind = "reinstate"
+        case .check: kind = "check"
+        }
+        let outcome: String
+        switch operation.outcome {
+        case .ok(.done): outcome = "done"
+        case .ok(.rejected): outcome = "rejected"
+        case .ok(.allowed(let allowed)): outcome = allowed ? "allowed" : "denied"
+        case .failed: outcome = "failed"
+        case .ambiguous: outcome = "ambiguous"
+        case .pending: outcome = "pending"
+        }
+        let completed = operation.completedAt.map(String.init) ?? "-"
+        return "\(operation.id) \(operation.client) \(operation.invokedAt) \(completed) \(kind) \(operation.input.agent) \(outcome)"
+    }
+
+    /// The operations of a saved history; the error names the first line that does not parse.
+    static func parse(_ text: String) throws -> [Operation] {
+        var operations: [Operation] = []
+        for (number, raw) in text.split(separator: "\n").enumerated() where !raw.hasPrefix("#") && !raw.isEmpty {
+            guard let operation = operation(raw.split(separator: " ").map(String.init)) else {
+                throw RealChaosSocketError("line \(number + 1) is not `id client invoked completed kind agent outcome`: \(raw)")
+            }
+            operations.append(operation)
+        }
+        return operations
+    }
+
+    private static func operation(_ fields: [String]) -> Operation? {
+        guard fields.count == 7, let id = Int(fields[0]), let client = Int(fields[1]), let invoked = UInt64(fields[2]) else { return nil }
+        let completed = UInt64(fields[3])
+        let agent = fields[5]
+        let input: RealChaosRecorder.Input
+        switch fields[4] {
+        case "register": input = .register(agent)
+        case "kill": input = .kill(agent)
+        case "reinstate": input = .reinstate(agent)
+        case "check": input = .check(agent)
+        default: return nil
+        }
+        let outcome: OperationOutcome<RealChaosRecorder.Output>
+        switch fields[6] {
+        case "done": outcome = .ok(.done)
+        case "rejected": outcome = .ok(.rejected)
+        case "allowed": outcome = .ok(.allowed(true))
+        case "denied": outcome = .ok(.allowed(false))
+        case "failed": outcome = .failed
+        case "ambiguous": outcome = .ambiguous
+        case "pending": outcome = .pending
+        default: return nil
+        }
+        let isPending = if case .pending = outcome { true } else { false }
+        guard isPending == (completed == nil), completed.map({ $0 >= invoked }) ?? true else { return nil }
+        return HistoryOperation(id: id, client: client, input: input, invokedAt: invoked, outcome: outcome, completedAt: completed)
+    }
+}

@@ -28,7 +28,12 @@ struct RealChaosRun {
 
     func execute() -> Bool {
         RealChaosCommand.say("chaos-real: seed \(options.seed), \(options.clients) clients, \(options.seconds) s, \(agents.count) agents, data \(cluster.directory)")
-        RealChaosCommand.say("chaos-real: partitions not exercised: this run injects process faults only (kill -9, SIGSTOP/SIGCONT, restart)")
+        if let network = cluster.network {
+            let proxies = (0..<RealChaosCluster.nodeCount).map { "node \($0 + 1) at \(network.address(of: $0))" }.joined(separator: ", ")
+            RealChaosCommand.say("chaos-real: peers reach each other through proxies: \(proxies)")
+        } else {
+            RealChaosCommand.say("chaos-real: partitions not exercised (--no-partitions): process faults only (kill -9, SIGSTOP/SIGCONT, restart)")
+        }
         let started = ContinuousClock.now
         for node in 0..<RealChaosCluster.nodeCount {
             do { try cluster.start(node) } catch { RealChaosCommand.say("chaos-real: cannot start node \(node + 1): \(error)"); return false }
@@ -41,19 +46,39 @@ struct RealChaosRun {
         cluster.heal()
         guard cluster.waitReady() else { return report(failure: "after healing, the cluster never became ready") }
         guard let finalRevision = cluster.waitConverged() else { return report(failure: "after healing, the nodes never converged") }
+        let passed = verify(finalRevision: finalRevision, nemesis: nemesis)
+        RealChaosCommand.say("chaos-real: total \(ContinuousClock.now - started)")
+        return passed
+    }
+
+    /// The final probes, the checks and the report; on failure the history is saved next to the node logs.
+    private func verify(finalRevision: UInt64, nemesis: RealChaosNemesis) -> Bool {
         probeFinalState()
-        let statuses = finalStatuses()
-        let verdict = RealChaosVerdict.evaluate(
-            operations: recorder.operations, revisions: recorder.acknowledgedRevisions,
-            finalRevision: finalRevision, statuses: statuses, audit: auditHeads(), crashes: cluster.unexpectedExits)
-        RealChaosCommand.say(RealChaosVerdict.outcomeTable(recorder.operations))
+        let evidence = RealChaosVerdict.Evidence(
+            operations: recorder.operations, revisions: recorder.acknowledgedRevisions, finalRevision: finalRevision,
+            statuses: finalStatuses(), audit: auditHeads(), crashes: cluster.unexpectedExits, proxyBypasses: cluster.proxyBypasses())
+        let verdict = RealChaosVerdict.evaluate(evidence)
+        RealChaosCommand.say(RealChaosVerdict.outcomeTable(evidence.operations))
         RealChaosCommand.say("chaos-real: attempts without a definite answer (retried): \(recorder.unansweredSummary)")
         RealChaosCommand.say("chaos-real: nemesis: " + nemesis.actions.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
+        if let network = cluster.network { RealChaosCommand.say("chaos-real: proxies: \(network.summary)") }
         RealChaosCommand.say("chaos-real: converged at revision \(finalRevision)")
         verdict.lines.forEach { RealChaosCommand.say($0) }
-        RealChaosCommand.say("chaos-real: total \(ContinuousClock.now - started)")
-        if !verdict.passed { printLogTails() }
+        if !verdict.passed {
+            printLogTails()
+            saveHistory(evidence.operations, timeline: nemesis.timeline)
+        }
         return verdict.passed
+    }
+
+    /// Writes the history (one operation a line, as `--check-history` reads it) and the nemesis
+    /// timeline into the kept data directory.
+    private func saveHistory(_ operations: [RealChaosRecorder.Operation], timeline: [String]) {
+        let path = "\(cluster.directory)/history.txt"
+        let text = (timeline.map { "# \($0)" } + operations.map(RealChaosHistoryFile.line)).joined(separator: "\n") + "\n"
+        if FileManager.default.createFile(atPath: path, contents: Data(text.utf8)) {
+            RealChaosCommand.say("chaos-real: history saved to \(path); recheck it with `warden chaos-real --check-history \(path)`")
+        }
     }
 
     private func report(failure: String) -> Bool {

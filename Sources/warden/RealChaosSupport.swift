@@ -22,6 +22,9 @@ enum RealChaosBounds {
     static let maximumOperationsPerAgent = 5_000
     /// Attempts per write (the same idempotency key each time, a different node each time).
     static let writeAttempts = 4
+    /// How often a client takes a 503 at its word (the write did not apply) and stops retrying:
+    /// a retry with the same key would mask a 503 for a write that did apply, so some must not retry.
+    static let takeNotAppliedAtItsWordPercent = 25
     /// Attempts per check; a check that never answers is dropped (a read has no effect).
     static let checkAttempts = 3
     /// Pause between attempts, so a fresh election can finish.

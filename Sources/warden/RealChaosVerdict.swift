@@ -15,16 +15,39 @@ struct RealChaosVerdict {
     var lines: [String] = []
     var passed = true
 
-    static func evaluate(
-        operations: [Operation], revisions: [Int: UInt64], finalRevision: UInt64,
-        statuses: [String: [String?]], audit: [AuditHead?], crashes: [String]
-    ) -> RealChaosVerdict {
+    /// Everything the checks look at, gathered by the run after it healed and converged.
+    struct Evidence {
+        var operations: [Operation]
+        /// The applied revision each acknowledged write answered with, by operation id.
+        var revisions: [Int: UInt64]
+        var finalRevision: UInt64
+        /// Each node's own view of each agent's status.
+        var statuses: [String: [String?]]
+        var audit: [AuditHead?]
+        var crashes: [String]
+        /// Peer addresses a node knows that are not the proxies (nil: the run has no proxies).
+        var proxyBypasses: [String]?
+    }
+
+    static func evaluate(_ evidence: Evidence) -> RealChaosVerdict {
+        let operations = evidence.operations
         var verdict = RealChaosVerdict()
         verdict.checkLinearizability(operations)
         verdict.record("kill-switch safety (allowed after an acknowledged kill, no reinstate in between)", killSwitchViolations(operations))
-        verdict.record("no lost acknowledged writes", lostWrites(operations, revisions: revisions, finalRevision: finalRevision, statuses: statuses))
-        verdict.record("audit chains verify and agree", auditProblems(audit))
-        verdict.record("no node exited on its own", crashes)
+        verdict.record("no lost acknowledged writes", lostWrites(
+            operations, revisions: evidence.revisions, finalRevision: evidence.finalRevision, statuses: evidence.statuses))
+        verdict.record("audit chains verify and agree", auditProblems(evidence.audit))
+        verdict.record("no node exited on its own", evidence.crashes)
+        if let bypasses = evidence.proxyBypasses { verdict.record("every node knows its peers by their proxies", bypasses) }
+        verdict.record("the workload exercised the kill switch", vacuity(operations))
+        return verdict
+    }
+
+    /// The checks that need only the history (a saved one, read back by `--check-history`).
+    static func evaluateHistory(_ operations: [Operation]) -> RealChaosVerdict {
+        var verdict = RealChaosVerdict()
+        verdict.checkLinearizability(operations)
+        verdict.record("kill-switch safety (allowed after an acknowledged kill, no reinstate in between)", killSwitchViolations(operations))
         verdict.record("the workload exercised the kill switch", vacuity(operations))
         return verdict
     }
