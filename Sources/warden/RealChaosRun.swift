@@ -62,7 +62,8 @@ struct RealChaosRun {
         RealChaosCommand.say("chaos-real: attempts without a definite answer (retried): \(recorder.unansweredSummary)")
         RealChaosCommand.say("chaos-real: nemesis: " + nemesis.actions.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
         if let network = cluster.network { RealChaosCommand.say("chaos-real: proxies: \(network.summary)") }
-        RealChaosCommand.say("chaos-real: converged at revision \(finalRevision)")
+        let term = cluster.clusterStatus(0)?["term"]?.integerValue.map(String.init) ?? "?"
+        RealChaosCommand.say("chaos-real: converged at revision \(finalRevision), term \(term) (each election raises the term)")
         verdict.lines.forEach { RealChaosCommand.say($0) }
         if !verdict.passed {
             printLogTails()
