@@ -9,7 +9,7 @@ import Simulator
 /// One kind of fault the nemesis injects; each lasts a while, then is undone.
 enum RealChaosFault: CaseIterable {
     case killNode, pauseNode, killLeader
-    case partitionNode, isolateLeader, cutPair, oneWayLink, leaderCannotSend
+    case partitionNode, isolateLeader, cutPair, oneWayLink, leaderCannotSend, flapNode
 
     /// The name in the timeline and the summary.
     var name: String {
@@ -22,6 +22,7 @@ enum RealChaosFault: CaseIterable {
         case .cutPair: "cut pair (third node bridges)"
         case .oneWayLink: "one-way cut"
         case .leaderCannotSend: "leader cannot send"
+        case .flapNode: "flap node"
         }
     }
 
@@ -40,7 +41,7 @@ enum RealChaosFault: CaseIterable {
     func links(node: Int, other: Int, nodeCount: Int) -> [RealChaosLink] {
         let all = RealChaosLink.all(nodeCount)
         switch self {
-        case .partitionNode, .isolateLeader: return all.filter { $0.from == node || $0.to == node }
+        case .partitionNode, .isolateLeader, .flapNode: return all.filter { $0.from == node || $0.to == node }
         case .cutPair: return [RealChaosLink(from: node, to: other), RealChaosLink(from: other, to: node)]
         case .oneWayLink: return [RealChaosLink(from: node, to: other)]
         case .leaderCannotSend: return all.filter { $0.from == node }
@@ -54,7 +55,7 @@ enum RealChaosFault: CaseIterable {
 /// The seeded nemesis: every 1–3 s one fault for 0.5–2 s, one at a time (so never more than one
 /// node down): kill -9 a node or the leader and restart it, SIGSTOP then SIGCONT one, and with
 /// the proxies, partition a node or the leader, cut two nodes apart (the third still reaches
-/// both), cut one link one way, or cut everything the leader sends.
+/// both), cut one link one way, cut everything the leader sends, or flap a node's links.
 final class RealChaosNemesis: @unchecked Sendable {
     private var random: SeededRandom
     let cluster: RealChaosCluster
@@ -103,10 +104,24 @@ final class RealChaosNemesis: @unchecked Sendable {
             guard let network = cluster.network else { return }
             let links = fault.links(node: node, other: other, nodeCount: RealChaosCluster.nodeCount)
             note("\(fault.name) \(node + 1) for \(length) ms: cut \(links.sorted().map(\.description).joined(separator: " "))")
+            if fault == .flapNode { return flap(links, network: network, length: length) }
             network.cut(links)
             RealChaosClock.sleep(milliseconds: length)
             network.healAll()
         }
+    }
+
+    /// Cuts and heals `links` in turn, each state lasting 50–300 ms, for about `length` ms:
+    /// connections die mid-batch and senders reconnect over and over. The steps are drawn first,
+    /// so the schedule after it does not depend on timing.
+    private func flap(_ links: [RealChaosLink], network: RealChaosNetwork, length: UInt64) {
+        var steps: [UInt64] = []
+        while steps.reduce(0, +) < length { steps.append(random.uniform(in: RealChaosBounds.flapStepMilliseconds)) }
+        for (index, step) in steps.enumerated() {
+            if index % 2 == 0 { network.cut(links) } else { network.healAll() }
+            RealChaosClock.sleep(milliseconds: step)
+        }
+        network.healAll()
     }
 
     private func note(_ text: String) {

@@ -41,6 +41,8 @@ enum RealChaosBounds {
     /// Nemesis: a fault every 1–3 s, each lasting 0.5–2 s.
     static let faultGapMilliseconds: ClosedRange<UInt64> = 1_000...3_000
     static let faultLengthMilliseconds: ClosedRange<UInt64> = 500...2_000
+    /// A flapping link changes state every 50–300 ms.
+    static let flapStepMilliseconds: ClosedRange<UInt64> = 50...300
     /// Node log lines printed when a node misbehaves.
     static let logTailLines = 20
     /// Evidence lines printed per failed check.
