@@ -9,7 +9,7 @@ import Simulator
 /// One kind of fault the nemesis injects; each lasts a while, then is undone.
 enum RealChaosFault: CaseIterable {
     case killNode, pauseNode, killLeader
-    case partitionNode, isolateLeader, cutPair, oneWayLink, leaderCannotSend, flapNode
+    case partitionNode, isolateLeader, cutPair, oneWayLink, leaderCannotSend, flapNode, slowNode
 
     /// The name in the timeline and the summary.
     var name: String {
@@ -23,6 +23,7 @@ enum RealChaosFault: CaseIterable {
         case .oneWayLink: "one-way cut"
         case .leaderCannotSend: "leader cannot send"
         case .flapNode: "flap node"
+        case .slowNode: "slow node"
         }
     }
 
@@ -41,7 +42,7 @@ enum RealChaosFault: CaseIterable {
     func links(node: Int, other: Int, nodeCount: Int) -> [RealChaosLink] {
         let all = RealChaosLink.all(nodeCount)
         switch self {
-        case .partitionNode, .isolateLeader, .flapNode: return all.filter { $0.from == node || $0.to == node }
+        case .partitionNode, .isolateLeader, .flapNode, .slowNode: return all.filter { $0.from == node || $0.to == node }
         case .cutPair: return [RealChaosLink(from: node, to: other), RealChaosLink(from: other, to: node)]
         case .oneWayLink: return [RealChaosLink(from: node, to: other)]
         case .leaderCannotSend: return all.filter { $0.from == node }
@@ -55,7 +56,7 @@ enum RealChaosFault: CaseIterable {
 /// The seeded nemesis: every 1–3 s one fault for 0.5–2 s, one at a time (so never more than one
 /// node down): kill -9 a node or the leader and restart it, SIGSTOP then SIGCONT one, and with
 /// the proxies, partition a node or the leader, cut two nodes apart (the third still reaches
-/// both), cut one link one way, cut everything the leader sends, or flap a node's links.
+/// both), cut one link one way, cut everything the leader sends, flap a node's links, or slow them.
 final class RealChaosNemesis: @unchecked Sendable {
     private var random: SeededRandom
     let cluster: RealChaosCluster
@@ -103,10 +104,21 @@ final class RealChaosNemesis: @unchecked Sendable {
         default:
             guard let network = cluster.network else { return }
             let links = fault.links(node: node, other: other, nodeCount: RealChaosCluster.nodeCount)
-            note("\(fault.name) \(node + 1) for \(length) ms: cut \(links.sorted().map(\.description).joined(separator: " "))")
-            if fault == .flapNode { return flap(links, network: network, length: length) }
-            network.cut(links)
-            RealChaosClock.sleep(milliseconds: length)
+            let names = links.sorted().map(\.description).joined(separator: " ")
+            switch fault {
+            case .flapNode:
+                note("\(fault.name) \(node + 1) for \(length) ms: cut and heal \(names)")
+                flap(links, network: network, length: length)
+            case .slowNode:
+                let milliseconds = random.uniform(in: RealChaosBounds.slowLinkMilliseconds)
+                note("\(fault.name) \(node + 1) for \(length) ms: every chunk on \(names) waits \(milliseconds) ms")
+                network.slow(links, milliseconds: milliseconds)
+                RealChaosClock.sleep(milliseconds: length)
+            default:
+                note("\(fault.name) \(node + 1) for \(length) ms: cut \(names)")
+                network.cut(links)
+                RealChaosClock.sleep(milliseconds: length)
+            }
             network.healAll()
         }
     }
@@ -121,7 +133,6 @@ final class RealChaosNemesis: @unchecked Sendable {
             if index % 2 == 0 { network.cut(links) } else { network.healAll() }
             RealChaosClock.sleep(milliseconds: step)
         }
-        network.healAll()
     }
 
     private func note(_ text: String) {

@@ -34,7 +34,8 @@ struct RealChaosLink: Hashable, Comparable, CustomStringConvertible {
 /// (`Warden-Node-ID` on Raft batches, `Warden-Forwarded` on forwarded writes), which makes every
 /// directed link separately cuttable. A cut link is a blackhole: its open connections are closed
 /// at once (nothing in flight crosses the cut), new ones are accepted and their bytes discarded
-/// unanswered; healing closes the held ones so senders reconnect at once. Clients are never cut:
+/// unanswered; healing closes the held ones so senders reconnect at once. A slow link passes
+/// bytes on late instead. Clients are never cut:
 /// they talk to the nodes' own ports.
 final class RealChaosNetwork: @unchecked Sendable {
     /// The nodes' own listening ports, where forwarded connections go.
@@ -44,6 +45,7 @@ final class RealChaosNetwork: @unchecked Sendable {
     private let listeners: [Int32]
     private let lock = NSLock()
     private var cutLinks: Set<RealChaosLink> = []
+    private var delays: [RealChaosLink: UInt64] = [:]
     private var open: [RealChaosLink: [ObjectIdentifier: RealChaosProxyConnection]] = [:]
     private var closed = false
     private var counters = RealChaosProxyCounters()
@@ -80,10 +82,19 @@ final class RealChaosNetwork: @unchecked Sendable {
         for link in links { sever(link) }
     }
 
-    /// Heals every cut link and severs the connections it was holding.
+    /// Slows `links`: every chunk of bytes either way waits `milliseconds` before it is passed on
+    /// (order kept, as in TCP), so heartbeats and answers arrive late.
+    func slow(_ links: [RealChaosLink], milliseconds: UInt64) {
+        lock.withLock { for link in links { delays[link] = milliseconds } }
+    }
+
+    /// The delay on `link` right now, in milliseconds.
+    func delay(_ link: RealChaosLink) -> UInt64 { lock.withLock { delays[link] ?? 0 } }
+
+    /// Heals every cut link (severing the connections it was holding) and every slow one.
     func healAll() {
         let healed = lock.withLock { () -> Set<RealChaosLink> in
-            defer { cutLinks = [] }
+            defer { cutLinks = []; delays = [:] }
             return cutLinks
         }
         for link in healed { sever(link) }
@@ -133,7 +144,7 @@ final class RealChaosNetwork: @unchecked Sendable {
             return
         }
         guard connection.attach(upstream: upstream), RealChaosSocket.writeAll(upstream, head) else { return }
-        connection.pump()
+        connection.pump { [self] in delay(link) }
     }
 
     /// Files the connection under its link; whether the link is cut, or nil once shut down.

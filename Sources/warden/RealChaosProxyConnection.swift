@@ -100,8 +100,9 @@ final class RealChaosProxyConnection: @unchecked Sendable {
         }
     }
 
-    /// Copies bytes both ways until either side closes or the connection is severed.
-    func pump() {
+    /// Copies bytes both ways until either side closes or the connection is severed, holding
+    /// each chunk for `delay()` milliseconds first.
+    func pump(delay: () -> UInt64) {
         let peer = lock.withLock { upstream }
         var descriptors = [pollfd(fd: client, events: Int16(POLLIN), revents: 0), pollfd(fd: peer, events: Int16(POLLIN), revents: 0)]
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
@@ -113,7 +114,10 @@ final class RealChaosProxyConnection: @unchecked Sendable {
             for (index, entry) in descriptors.enumerated() where entry.revents != 0 {
                 let count = recv(entry.fd, &buffer, buffer.count, 0)
                 if count < 0 && errno == EINTR { continue }
-                guard count > 0, RealChaosSocket.writeAll(index == 0 ? peer : client, buffer[0..<count]) else { return }
+                guard count > 0 else { return }
+                let wait = delay()
+                if wait > 0 { RealChaosClock.sleep(milliseconds: wait) }
+                guard RealChaosSocket.writeAll(index == 0 ? peer : client, buffer[0..<count]) else { return }
             }
         }
     }

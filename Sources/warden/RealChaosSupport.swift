@@ -43,6 +43,8 @@ enum RealChaosBounds {
     static let faultLengthMilliseconds: ClosedRange<UInt64> = 500...2_000
     /// A flapping link changes state every 50–300 ms.
     static let flapStepMilliseconds: ClosedRange<UInt64> = 50...300
+    /// A slow link holds each chunk this long: around the 100–200 ms election timeout.
+    static let slowLinkMilliseconds: ClosedRange<UInt64> = 20...250
     /// Node log lines printed when a node misbehaves.
     static let logTailLines = 20
     /// Evidence lines printed per failed check.
