@@ -9,7 +9,7 @@ import Simulator
 /// One kind of fault the nemesis injects; each lasts a while, then is undone.
 enum RealChaosFault: CaseIterable {
     case killNode, pauseNode, killLeader
-    case partitionNode, isolateLeader, cutPair, oneWayLink, leaderCannotSend, flapNode, slowNode
+    case partitionNode, isolateLeader, cutPair, oneWayLink, leaderCannotSend, flapNode, slowNode, partitionAll
 
     /// The name in the timeline and the summary.
     var name: String {
@@ -24,6 +24,7 @@ enum RealChaosFault: CaseIterable {
         case .leaderCannotSend: "leader cannot send"
         case .flapNode: "flap node"
         case .slowNode: "slow node"
+        case .partitionAll: "partition every node (no quorum)"
         }
     }
 
@@ -46,6 +47,7 @@ enum RealChaosFault: CaseIterable {
         case .cutPair: return [RealChaosLink(from: node, to: other), RealChaosLink(from: other, to: node)]
         case .oneWayLink: return [RealChaosLink(from: node, to: other)]
         case .leaderCannotSend: return all.filter { $0.from == node }
+        case .partitionAll: return all
         case .killNode, .pauseNode, .killLeader: return []
         }
     }
@@ -56,7 +58,8 @@ enum RealChaosFault: CaseIterable {
 /// The seeded nemesis: every 1–3 s one fault for 0.5–2 s, one at a time (so never more than one
 /// node down): kill -9 a node or the leader and restart it, SIGSTOP then SIGCONT one, and with
 /// the proxies, partition a node or the leader, cut two nodes apart (the third still reaches
-/// both), cut one link one way, cut everything the leader sends, flap a node's links, or slow them.
+/// both), cut one link one way, cut everything the leader sends, flap a node's links, slow
+/// them, or cut every link (no quorum anywhere: writes time out, reads are refused).
 final class RealChaosNemesis: @unchecked Sendable {
     private var random: SeededRandom
     let cluster: RealChaosCluster
