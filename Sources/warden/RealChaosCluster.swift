@@ -136,25 +136,11 @@ final class RealChaosCluster: @unchecked Sendable {
         processes[node] = nil
     }
 
+    /// `count` distinct free loopback ports: each is held open until all are chosen.
     static func freePorts(_ count: Int) throws -> [Int] {
-        var ports: [Int] = []
-        var sockets: [Int32] = []
-        defer { for socket in sockets { close(socket) } }
-        while ports.count < count {
-            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            sockets.append(descriptor)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            let bound = withUnsafeMutablePointer(to: &address) { pointer in
-                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                    bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
-                }
-            }
-            guard bound else { throw NodeConfigurationError("no free loopback port") }
-            ports.append(Int(UInt16(bigEndian: address.sin_port)))
-        }
-        return ports
+        var held: [(descriptor: Int32, port: Int)] = []
+        defer { for socket in held { close(socket.descriptor) } }
+        while held.count < count { held.append(try RealChaosSocket.listen()) }
+        return held.map(\.port)
     }
 }

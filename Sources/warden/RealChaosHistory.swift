@@ -101,7 +101,7 @@ enum RealChaosHistoryFile {
         var operations: [Operation] = []
         for (number, raw) in text.split(separator: "\n").enumerated() where !raw.hasPrefix("#") && !raw.isEmpty {
             guard let operation = operation(raw.split(separator: " ").map(String.init)) else {
-                throw RealChaosSocketError("line \(number + 1) is not `id client invoked completed kind agent outcome`: \(raw)")
+                throw RealChaosError("line \(number + 1) is not `id client invoked completed kind agent outcome`: \(raw)")
             }
             operations.append(operation)
         }

@@ -145,7 +145,7 @@ enum RealChaosSocket {
     /// A listening socket on a free loopback port, and that port.
     static func listen() throws -> (descriptor: Int32, port: Int) {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw RealChaosSocketError("socket: errno \(errno)") }
+        guard descriptor >= 0 else { throw RealChaosError("socket: errno \(errno)") }
         var address = loopback(port: 0)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
@@ -156,7 +156,7 @@ enum RealChaosSocket {
         }
         guard bound else {
             close(descriptor)
-            throw RealChaosSocketError("cannot listen on loopback: errno \(errno)")
+            throw RealChaosError("cannot listen on loopback: errno \(errno)")
         }
         return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
     }
@@ -198,10 +198,4 @@ enum RealChaosSocket {
         var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
-}
-
-/// A socket call that failed while setting up the proxies.
-struct RealChaosSocketError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }

@@ -91,3 +91,9 @@ enum RealChaosSignals {
         }.start()
     }
 }
+
+/// Why the run could not set itself up (a socket call failed) or a saved history is unreadable.
+struct RealChaosError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
