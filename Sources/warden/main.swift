@@ -17,7 +17,8 @@ let usage = """
       bench etcd          the same load shape against etcd's JSON gateway (--urls U,…), for Cluster/compare-etcd
       storage-torture     crash-test writer (--path P [--entries N]) or storage benchmark (--bench)
       chaos               seeded chaos simulation (--seeds N [--first S] | --replay S --trace)
-      chaos-real          chaos against 3 real `warden serve` processes (--seconds S [--seed N] [--clients C] [--keep-data])
+      chaos-real          chaos against 3 real `warden serve` processes, partitions included
+                          (--seconds S [--seed N] [--clients C] [--no-partitions] [--keep-data] | --check-history FILE)
       help                this text
 
     admin commands (talk to a running cluster):
