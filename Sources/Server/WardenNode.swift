@@ -38,6 +38,8 @@ public final class WardenNode {
         replicaConfiguration.decisionSource = "node-\(configuration.nodeID)"
         replicaConfiguration.raftOptions.electionTimeoutTicks = max(
             NodeRuntime.minimumElectionTicks, configuration.electionTimeoutMilliseconds / Int(NodeRuntime.tickMilliseconds))
+        if let interval = configuration.snapshotIntervalEntries { replicaConfiguration.snapshotIntervalEntries = interval }
+        if let margin = configuration.compactionMarginEntries { replicaConfiguration.compactionMarginEntries = margin }
         let replica: Replica
         do {
             replica = try Replica(configuration: replicaConfiguration, logStore: SQLiteLogStoreAdapter(store: store),
@@ -76,6 +78,7 @@ public final class WardenNode {
         NodeRuntimeLog.event(configuration.nodeID, "signal \(received): shutting down")
         server.shutdown(gracePeriod: .seconds(Self.shutdownGraceSeconds))
         runtime.stop()
+        runtime.auditBackfill.stop()
         transport.stop()
         runtime.store.close()
         NodeRuntimeLog.event(configuration.nodeID, "stopped")

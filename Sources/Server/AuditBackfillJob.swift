@@ -1,0 +1,162 @@
+import Foundation
+import Governance
+import HTTP
+import Raft
+
+// MARK: - One backfill job: plan, outcome, and the pass over the peers
+
+/// A peer the missing records may be copied from.
+struct AuditBackfillPeer: Sendable, Equatable {
+    /// Its node id.
+    var id: NodeID
+    /// Where it serves `AuditBackfillWire.path`.
+    var address: PeerAddress
+}
+
+/// What the replica thread hands a job: where the store's chain ends, the trusted head the copied
+/// run must end at, and whom to ask (the leader first).
+struct AuditBackfillPlan: Sendable, Equatable {
+    /// This node's stored audit head.
+    var start: AuditHead
+    /// The replica's in-memory audit head when the job began.
+    var anchor: AuditHead
+    /// Peers in the order to try.
+    var peers: [AuditBackfillPeer]
+}
+
+/// How a job ended.
+enum AuditBackfillOutcome: Sendable, Equatable {
+    /// Verified records were stored through this seq (at least through the anchor).
+    case stored(through: UInt64)
+    /// Every peer answered, and none holds records up to the anchor (they caught up from a
+    /// snapshot too, or are behind): the best of them holds up to `bestPeerHead`.
+    case unavailable(bestPeerHead: UInt64)
+    /// No peer gave a verifiable run within the job's rounds; `storedAny` when part of the range
+    /// was stored before the failure (a new job continues from there).
+    case failed(problem: String, storedAny: Bool)
+    /// The node is shutting down.
+    case stopped
+}
+
+/// Where a job gets pages from (HTTP in production, a table in tests).
+protocol AuditBackfillSource {
+    /// The records after `after` (at most `limit`) as `peer` holds them, or why there are none.
+    func fetch(after: UInt64, limit: Int, from peer: AuditBackfillPeer) -> Result<AuditBackfillPage, AuditBackfillRefusal>
+}
+
+/// Where a job hands verified chunks (the replica thread in production).
+protocol AuditBackfillSink {
+    /// Stores what of `chunk` may be stored now; how many records were, nil when the chunk no
+    /// longer fits the store (the job must end).
+    func store(_ chunk: AuditBackfillChunk) -> Int?
+}
+
+/// The pass over the peers, pure apart from its source, sink and sleep: each peer is scanned
+/// from the store's head to the anchor (`AuditBackfillScan`), and only a complete, anchored scan
+/// is stored, segment by segment (segments not kept in memory are fetched again and must match).
+struct AuditBackfillRunner {
+    /// Full passes over the peers before the job gives up (the replica thread retries later).
+    static let maximumRounds = 3
+    /// The pause after the first pass in which no peer delivered, doubled after each.
+    static let initialBackoffSeconds = 0.2
+    /// Verified records kept in memory per scan; past it, segments are fetched a second time.
+    static let retainedBytesLimit = 32 << 20
+
+    let plan: AuditBackfillPlan
+    let source: any AuditBackfillSource
+    let sink: any AuditBackfillSink
+    /// Whether to stop now (shutdown).
+    let shouldStop: () -> Bool
+    /// Pauses between rounds.
+    let sleep: (Double) -> Void
+    /// Logs one line.
+    let log: (String) -> Void
+
+    /// What one peer did.
+    private enum Attempt {
+        case stored(through: UInt64)
+        case lacksRange(peerStoredHead: UInt64)
+        case failed(String)
+        case abandoned(String)
+        case stopped
+    }
+
+    /// Tries the peers in order, for at most `maximumRounds` passes.
+    func run() -> AuditBackfillOutcome {
+        var backoff = Self.initialBackoffSeconds
+        var lastProblem = "no peer to copy from"
+        for round in 0..<Self.maximumRounds {
+            var lacking = 0
+            var bestPeerHead: UInt64 = 0
+            for peer in plan.peers {
+                switch attempt(peer) {
+                case .stored(let through): return .stored(through: through)
+                case .lacksRange(let head):
+                    lacking += 1
+                    bestPeerHead = max(bestPeerHead, head)
+                case .failed(let problem):
+                    lastProblem = "peer \(peer.id): \(problem)"
+                    log("audit backfill: \(lastProblem)")
+                case .abandoned(let problem): return .failed(problem: "peer \(peer.id): \(problem)", storedAny: true)
+                case .stopped: return .stopped
+                }
+            }
+            if lacking == plan.peers.count { return .unavailable(bestPeerHead: bestPeerHead) }
+            if round + 1 < Self.maximumRounds {
+                sleep(backoff)
+                backoff *= 2
+            }
+        }
+        return .failed(problem: lastProblem, storedAny: false)
+    }
+
+    /// Scans `peer` to the anchor, then stores the verified segments.
+    private func attempt(_ peer: AuditBackfillPeer) -> Attempt {
+        var scan = AuditBackfillScan(start: plan.start, anchor: plan.anchor, retainedBytesLimit: Self.retainedBytesLimit)
+        var after = plan.start.seq
+        while !scan.isComplete {
+            if shouldStop() { return .stopped }
+            let page: AuditBackfillPage
+            switch source.fetch(after: after, limit: AuditBackfillWire.maximumPageRecords, from: peer) {
+            case .success(let fetched): page = fetched
+            case .failure(let refusal): return .failed(refusal.description)
+            }
+            switch scan.accept(page) {
+            case .needMore(let next): after = next
+            case .complete: break
+            case .peerLacksRange(let head): return .lacksRange(peerStoredHead: head)
+            case .refused(let refusal): return .failed(refusal.description)
+            }
+        }
+        return store(scan, from: peer)
+    }
+
+    /// Hands the segments to the sink in order; the last one carries the verified tail.
+    private func store(_ scan: AuditBackfillScan, from peer: AuditBackfillPeer) -> Attempt {
+        var storedAny = false
+        func failure(_ problem: String) -> Attempt { storedAny ? .abandoned(problem) : .failed(problem) }
+        for (position, segment) in scan.segments.enumerated() {
+            if shouldStop() { return .stopped }
+            let records: [Governance.AuditRecord]
+            if let kept = segment.records {
+                records = kept
+            } else {
+                let limit = Int(segment.to.seq - segment.from.seq)
+                let verified = source.fetch(after: segment.from.seq, limit: limit, from: peer)
+                    .flatMap { segment.verifyRefetched($0) }
+                switch verified {
+                case .success(let fetched): records = fetched
+                case .failure(let refusal): return failure("fetching records after \(segment.from.seq) again: \(refusal)")
+                }
+            }
+            let isLast = position == scan.segments.count - 1
+            let chunk = AuditBackfillChunk(records: isLast ? records + scan.tail : records, anchoredThrough: segment.to.seq)
+            guard let count = sink.store(chunk), count >= records.count else {
+                return failure("the store no longer continues at \(segment.from.seq)")
+            }
+            storedAny = true
+            if isLast { return .stored(through: chunk.records[count - 1].seq) }
+        }
+        preconditionFailure("a complete scan has at least one segment")
+    }
+}

@@ -1,0 +1,132 @@
+"""A follower that catches up from the leader's snapshot copies the audit history it missed.
+
+The cluster snapshots every few entries and compacts soon after (`snapshot_interval_entries`,
+`compaction_margin_entries` in each node's config), so a follower stopped while the others write
+comes back to a log that no longer holds what it missed: the leader sends a snapshot, which carries
+the audit head but not the history. The follower must copy the missing records from a peer over
+the internal endpoint, verify them, and then serve the same chain as the leader.
+"""
+
+import re
+
+import httpx
+import pytest
+
+from conftest import NODE_COUNT, Cluster, Node, free_ports, initialise, wait_until
+
+SNAPSHOT_INTERVAL_ENTRIES = 20
+COMPACTION_MARGIN_ENTRIES = 5
+# Written while the follower is down: several snapshot intervals, so the leader compacts past it.
+WRITES_WHILE_DOWN = 80
+CATCH_UP_TIMEOUT_SECONDS = 60
+
+
+@pytest.fixture(scope="module")
+def snapshotting_cluster(tmp_path_factory):
+    """A 3-node cluster that snapshots and compacts every few entries; stopped by pid afterwards."""
+    directory = tmp_path_factory.mktemp("backfill")
+    configs, admin_key = initialise(directory)
+    for config in configs:
+        with open(config, "a") as file:
+            file.write(f"\nsnapshot_interval_entries = {SNAPSHOT_INTERVAL_ENTRIES}\n"
+                       f"compaction_margin_entries = {COMPACTION_MARGIN_ENTRIES}\n")
+    ports = free_ports(NODE_COUNT)
+    peers = ",".join(f"{index + 1}=127.0.0.1:{port}" for index, port in enumerate(ports))
+    nodes = [Node(index + 1, port, config, peers, directory / f"node-{index + 1}.log")
+             for index, (port, config) in enumerate(zip(ports, configs))]
+    cluster = Cluster(directory, nodes, admin_key)
+    try:
+        for node in nodes:
+            node.start()
+        cluster.wait_ready()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def register(cluster, agent_id, node):
+    body = {"id": agent_id, "name": agent_id, "owner": "anne", "kind": "agent", "scopes": ["report:read"]}
+    cluster.register_agent(body, node=node)
+
+
+def audit_state(cluster, node):
+    return cluster.json_ok(cluster.get("/v1/cluster", node=node))["audit"]
+
+
+def all_records(cluster, node):
+    """Every stored audit record on `node`, oldest first, page by page."""
+    records, after = [], 0
+    while True:
+        page = cluster.json_ok(cluster.get("/v1/audit", node=node, params={"after": after, "limit": 1000}))
+        records += page["records"]
+        if page["next"] is None:
+            return records
+        after = page["next"]
+
+
+def cluster_secret(cluster, node):
+    text = cluster.nodes[node].config_path.read_text()
+    return re.search(r"^\s*cluster_secret\s*=\s*(\w+)", text, re.MULTILINE).group(1)
+
+
+def test_internal_audit_range_needs_the_cluster_secret(snapshotting_cluster):
+    cluster = snapshotting_cluster
+    url = cluster.nodes[0].url + "/internal/v1/audit"
+    assert httpx.get(url, params={"after": 0, "limit": 10}, timeout=10).status_code == 401
+    forged = {"Warden-Cluster-Secret": "0" * 64}
+    assert httpx.get(url, params={"after": 0, "limit": 10}, headers=forged, timeout=10).status_code == 401
+    # The public API key is not a peer credential either.
+    admin = {"Authorization": f"Bearer {cluster.admin_key}"}
+    assert httpx.get(url, params={"after": 0, "limit": 10}, headers=admin, timeout=10).status_code == 401
+    peer = {"Warden-Cluster-Secret": cluster_secret(cluster, 0)}
+    assert httpx.get(url, params={"after": 0, "limit": 5000}, headers=peer, timeout=10).status_code == 400
+    answer = httpx.get(url, params={"after": 0, "limit": 10}, headers=peer, timeout=10)
+    assert answer.status_code == 200, answer.text
+    assert int(answer.headers["Warden-Audit-Head"]) >= 1
+
+
+def test_follower_back_from_a_snapshot_backfills_the_audit_chain(snapshotting_cluster):
+    cluster = snapshotting_cluster
+    leader = cluster.leader_index()
+    follower = next(index for index in range(len(cluster.nodes)) if index != leader)
+    for index in range(3):
+        register(cluster, f"before-{index}", node=leader)
+    wait_until(lambda: audit_state(cluster, follower)["stored_head"] == audit_state(cluster, leader)["stored_head"],
+               CATCH_UP_TIMEOUT_SECONDS, "the follower to store the first records", cluster.log_tails)
+    head_before = audit_state(cluster, follower)["stored_head"]
+    assert head_before > 0
+
+    cluster.nodes[follower].stop()
+    leader = cluster.leader_index()
+    for index in range(WRITES_WHILE_DOWN):
+        register(cluster, f"while-down-{index}", node=leader)
+    cluster.nodes[follower].start()
+
+    def caught_up():
+        mine, theirs = audit_state(cluster, follower), audit_state(cluster, cluster.leader_index())
+        return (mine["backfill"] == "idle" and mine["stored_head"] == mine["head"] == theirs["stored_head"]
+                and theirs["stored_head"] >= head_before + WRITES_WHILE_DOWN)
+
+    wait_until(caught_up, CATCH_UP_TIMEOUT_SECONDS, "the follower's audit store to reach the leader's head", cluster.log_tails)
+    log = cluster.nodes[follower].log_tail()
+    assert "copying it from peers" in log, log  # it did catch up from a snapshot, not from the log
+    metrics = cluster.get("/metrics", node=follower).text
+    copied = re.search(r"^warden_audit_backfilled_records_total (\d+)", metrics, re.MULTILINE)
+    assert copied and int(copied.group(1)) >= WRITES_WHILE_DOWN, metrics
+    assert re.search(r"^warden_audit_missing_records 0$", metrics, re.MULTILINE), metrics
+
+    leader = cluster.leader_index()
+    verified = cluster.json_ok(cluster.get("/v1/audit/verify", node=follower))
+    expected = cluster.json_ok(cluster.get("/v1/audit/verify", node=leader))
+    assert verified["ok"] is True, verified
+    assert (verified["records"], verified["head_hash"]) == (expected["records"], expected["head_hash"])
+
+    mine, theirs = all_records(cluster, follower), all_records(cluster, leader)
+    assert mine == theirs
+    subjects = {record["subject"] for record in mine if record["seq"] > head_before}
+    assert {f"agent:while-down-{index}" for index in range(WRITES_WHILE_DOWN)} <= subjects
+
+    register(cluster, "after-backfill", node=leader)
+    wait_until(lambda: audit_state(cluster, follower)["stored_head"] == audit_state(cluster, cluster.leader_index())["stored_head"],
+               CATCH_UP_TIMEOUT_SECONDS, "the follower to store new records itself again", cluster.log_tails)
+    assert cluster.json_ok(cluster.get("/v1/audit/verify", node=follower))["ok"] is True
