@@ -111,10 +111,11 @@ extension NodeRuntime {
     private func finishAuditBackfill(_ outcome: AuditBackfillOutcome) {
         let backfill = auditBackfill
         switch outcome {
-        case .stored(let through):
+        case .stored:
+            // The head may have moved on meanwhile: the next tick starts another job if so, and
+            // `advanceAuditBackfill` logs once when the gap is closed.
             backfill.consecutiveFailures = 0
             backfill.nextAttemptTick = tickCount
-            NodeRuntimeLog.event(configuration.nodeID, "audit backfill: stored the chain through \(through)")
         case .failed(let problem, storedAny: true):
             backfill.consecutiveFailures = 0
             backfill.nextAttemptTick = tickCount

@@ -273,3 +273,26 @@ struct AuditBackfillWireTests {
         #expect(AuditBackfillWire.parseQuery(nil) == nil)
     }
 }
+
+// MARK: - Snapshot cadence keys
+
+@Suite("snapshot cadence configuration")
+struct SnapshotCadenceConfigurationTests {
+    let base = ["id": "1", "cluster_id": "1", "listen": "127.0.0.1:1", "data": "/tmp", "peers": "1=127.0.0.1:1",
+                "cluster_secret": String(repeating: "00", count: 16)]
+
+    @Test("snapshot_interval_entries and compaction_margin_entries are optional, parsed, and refused out of range")
+    func cadenceKeys() throws {
+        let defaults = try NodeConfiguration(values: base)
+        #expect(defaults.snapshotIntervalEntries == nil && defaults.compactionMarginEntries == nil)
+        let text = "snapshot_interval_entries = 20\ncompaction_margin_entries = 5"
+        let configured = try NodeConfiguration(values: base.merging(NodeConfiguration.parseLines(text)) { $1 })
+        #expect(configured.snapshotIntervalEntries == 20 && configured.compactionMarginEntries == 5)
+        #expect(configured != defaults)
+        for bad in ["0", "-3", "many"] {
+            #expect(throws: NodeConfigurationError.self) {
+                try NodeConfiguration(values: base.merging(["snapshot_interval_entries": bad]) { $1 })
+            }
+        }
+    }
+}

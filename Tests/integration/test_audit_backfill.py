@@ -18,6 +18,10 @@ SNAPSHOT_INTERVAL_ENTRIES = 20
 COMPACTION_MARGIN_ENTRIES = 5
 # Written while the follower is down: several snapshot intervals, so the leader compacts past it.
 WRITES_WHILE_DOWN = 80
+# Decision records shipped while the follower is down: each batch is one entry of many audit
+# records, so the missing range spans several pages of the internal endpoint (1 000 records each).
+DECISION_BATCHES_WHILE_DOWN = 3
+DECISIONS_PER_BATCH = 1000
 CATCH_UP_TIMEOUT_SECONDS = 60
 
 
@@ -47,6 +51,26 @@ def snapshotting_cluster(tmp_path_factory):
 def register(cluster, agent_id, node):
     body = {"id": agent_id, "name": agent_id, "owner": "anne", "kind": "agent", "scopes": ["report:read"]}
     cluster.register_agent(body, node=node)
+
+
+def leader_seen_by(cluster, node):
+    """The index of the leader as `node` reports it (`Cluster.leader_index` asks node 0, which may be down)."""
+    def known():
+        leader = cluster.json_ok(cluster.get("/v1/cluster", node=node))["leader"]
+        index = next((index for index, each in enumerate(cluster.nodes) if str(each.node_id) == str(leader)), None)
+        return None if index is None else (index,)  # a tuple: leader 0 is an answer too
+
+    return wait_until(known, CATCH_UP_TIMEOUT_SECONDS, "a leader", cluster.log_tails)[0]
+
+
+def ship_decisions(cluster, batch_seq, node):
+    decisions = [{"decision_id": f"d-{batch_seq}-{index}", "agent": "before-0", "subject": "user:anne",
+                  "action": "read", "resource": f"report:{index}", "allowed": index % 2 == 0,
+                  "reasons": ["allowed"] if index % 2 == 0 else ["no_connection"], "revision": 1,
+                  "time": "2026-11-29T10:00:00Z"} for index in range(DECISIONS_PER_BATCH)]
+    body = {"enforcer": "edge-backfill", "batch_seq": batch_seq, "decisions": decisions}
+    answer = cluster.json_ok(cluster.post("/v1/audit/decisions", node=node, json=body))
+    assert answer["recorded"] == DECISIONS_PER_BATCH, answer
 
 
 def audit_state(cluster, node):
@@ -97,25 +121,31 @@ def test_follower_back_from_a_snapshot_backfills_the_audit_chain(snapshotting_cl
     assert head_before > 0
 
     cluster.nodes[follower].stop()
-    leader = cluster.leader_index()
+    witness = next(index for index in range(len(cluster.nodes)) if index != follower)
+    leader = leader_seen_by(cluster, witness)
+    # The decision batches first: the registrations after them span several snapshot intervals,
+    # so the snapshot the follower gets covers every decision record.
+    for batch in range(DECISION_BATCHES_WHILE_DOWN):
+        ship_decisions(cluster, batch + 1, node=leader)
     for index in range(WRITES_WHILE_DOWN):
         register(cluster, f"while-down-{index}", node=leader)
+    missed = WRITES_WHILE_DOWN + DECISION_BATCHES_WHILE_DOWN * DECISIONS_PER_BATCH
     cluster.nodes[follower].start()
 
     def caught_up():
-        mine, theirs = audit_state(cluster, follower), audit_state(cluster, cluster.leader_index())
+        mine, theirs = audit_state(cluster, follower), audit_state(cluster, leader_seen_by(cluster, witness))
         return (mine["backfill"] == "idle" and mine["stored_head"] == mine["head"] == theirs["stored_head"]
-                and theirs["stored_head"] >= head_before + WRITES_WHILE_DOWN)
+                and theirs["stored_head"] >= head_before + missed)
 
     wait_until(caught_up, CATCH_UP_TIMEOUT_SECONDS, "the follower's audit store to reach the leader's head", cluster.log_tails)
     log = cluster.nodes[follower].log_tail()
     assert "copying it from peers" in log, log  # it did catch up from a snapshot, not from the log
     metrics = cluster.get("/metrics", node=follower).text
     copied = re.search(r"^warden_audit_backfilled_records_total (\d+)", metrics, re.MULTILINE)
-    assert copied and int(copied.group(1)) >= WRITES_WHILE_DOWN, metrics
+    assert copied and int(copied.group(1)) >= DECISION_BATCHES_WHILE_DOWN * DECISIONS_PER_BATCH, metrics
     assert re.search(r"^warden_audit_missing_records 0$", metrics, re.MULTILINE), metrics
 
-    leader = cluster.leader_index()
+    leader = leader_seen_by(cluster, witness)
     verified = cluster.json_ok(cluster.get("/v1/audit/verify", node=follower))
     expected = cluster.json_ok(cluster.get("/v1/audit/verify", node=leader))
     assert verified["ok"] is True, verified
@@ -127,6 +157,6 @@ def test_follower_back_from_a_snapshot_backfills_the_audit_chain(snapshotting_cl
     assert {f"agent:while-down-{index}" for index in range(WRITES_WHILE_DOWN)} <= subjects
 
     register(cluster, "after-backfill", node=leader)
-    wait_until(lambda: audit_state(cluster, follower)["stored_head"] == audit_state(cluster, cluster.leader_index())["stored_head"],
+    wait_until(lambda: audit_state(cluster, follower)["stored_head"] == audit_state(cluster, leader_seen_by(cluster, witness))["stored_head"],
                CATCH_UP_TIMEOUT_SECONDS, "the follower to store new records itself again", cluster.log_tails)
     assert cluster.json_ok(cluster.get("/v1/audit/verify", node=follower))["ok"] is True
