@@ -8,6 +8,7 @@ the internal endpoint, verify them, and then serve the same chain as the leader.
 """
 
 import re
+import threading
 
 import httpx
 import pytest
@@ -23,6 +24,8 @@ WRITES_WHILE_DOWN = 80
 DECISION_BATCHES_WHILE_DOWN = 3
 DECISIONS_PER_BATCH = 1000
 CATCH_UP_TIMEOUT_SECONDS = 60
+# Writes the background writer makes at most while the follower catches up (a bound, not a target).
+MAXIMUM_WRITES_DURING_CATCH_UP = 400
 
 
 @pytest.fixture(scope="module")
@@ -160,3 +163,57 @@ def test_follower_back_from_a_snapshot_backfills_the_audit_chain(snapshotting_cl
     wait_until(lambda: audit_state(cluster, follower)["stored_head"] == audit_state(cluster, leader_seen_by(cluster, witness))["stored_head"],
                CATCH_UP_TIMEOUT_SECONDS, "the follower to store new records itself again", cluster.log_tails)
     assert cluster.json_ok(cluster.get("/v1/audit/verify", node=follower))["ok"] is True
+
+
+def test_backfill_closes_while_writes_keep_coming(snapshotting_cluster):
+    """The head moves on while the copy runs: the node chases it and then saves new records itself."""
+    cluster = snapshotting_cluster
+    leader = cluster.leader_index()
+    follower = next(index for index in range(len(cluster.nodes)) if index != leader)
+    witness = next(index for index in range(len(cluster.nodes)) if index != follower)
+    cluster.nodes[follower].stop()
+    leader = leader_seen_by(cluster, witness)
+    for index in range(WRITES_WHILE_DOWN):
+        register(cluster, f"chase-down-{index}", node=leader)
+    head_while_down = audit_state(cluster, leader)["stored_head"]
+
+    stop = threading.Event()
+    written = []
+
+    def keep_writing():
+        while not stop.is_set() and len(written) < MAXIMUM_WRITES_DURING_CATCH_UP:
+            agent = f"chase-live-{len(written)}"
+            register(cluster, agent, node=leader)
+            written.append(agent)
+
+    writer = threading.Thread(target=keep_writing, daemon=True)
+    writer.start()
+    try:
+        cluster.nodes[follower].start()
+
+        def closed_under_writes():
+            state = audit_state(cluster, follower)
+            return state["backfill"] == "idle" and state["stored_head"] == state["head"] > head_while_down
+
+        wait_until(closed_under_writes, CATCH_UP_TIMEOUT_SECONDS, "the gap to close while writes go on", cluster.log_tails)
+        closed_at = len(written)
+        wait_until(lambda: len(written) >= closed_at + 10 or not writer.is_alive(), CATCH_UP_TIMEOUT_SECONDS,
+                   "more writes after the gap closed", cluster.log_tails)
+    finally:
+        stop.set()
+        writer.join(timeout=CATCH_UP_TIMEOUT_SECONDS)
+    assert not writer.is_alive()
+
+    def converged():
+        mine, theirs = audit_state(cluster, follower), audit_state(cluster, leader_seen_by(cluster, witness))
+        return mine["backfill"] == "idle" and mine["stored_head"] == mine["head"] == theirs["stored_head"]
+
+    wait_until(converged, CATCH_UP_TIMEOUT_SECONDS, "the follower's audit store to converge", cluster.log_tails)
+    leader = leader_seen_by(cluster, witness)
+    verified = cluster.json_ok(cluster.get("/v1/audit/verify", node=follower))
+    expected = cluster.json_ok(cluster.get("/v1/audit/verify", node=leader))
+    assert verified["ok"] is True, verified
+    assert (verified["records"], verified["head_hash"]) == (expected["records"], expected["head_hash"])
+    subjects = {record["subject"] for record in all_records(cluster, follower)}
+    assert {f"agent:{agent}" for agent in written} <= subjects
+    assert all(node.alive() for node in cluster.nodes), cluster.log_tails()
