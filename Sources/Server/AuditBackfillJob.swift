@@ -59,8 +59,9 @@ struct AuditBackfillRunner {
     static let maximumRounds = 3
     /// The pause after the first pass in which no peer delivered, doubled after each.
     static let initialBackoffSeconds = 0.2
-    /// Verified records kept in memory per scan; past it, segments are fetched a second time.
-    static let retainedBytesLimit = 32 << 20
+    /// Encoded bytes of verified records kept in memory per scan (decoded they take a few times
+    /// more); past it, segments keep only their ends and are fetched a second time.
+    static let retainedBytesLimit = 16 << 20
 
     let plan: AuditBackfillPlan
     let source: any AuditBackfillSource
