@@ -62,6 +62,12 @@ struct AuditBackfillRunner {
     /// Encoded bytes of verified records kept in memory per scan (decoded they take a few times
     /// more); past it, segments keep only their ends and are fetched a second time.
     static let retainedBytesLimit = 16 << 20
+    /// A peer whose store ends just before the anchor may only be a moment behind (it applied
+    /// the entries but has not saved their records yet): it is asked again after this pause ...
+    static let behindPauseSeconds = 0.02
+    /// ... as long as its head moves, at most this many times; a peer whose head stands still
+    /// (it caught up from a snapshot too) is passed over after one more ask.
+    static let maximumBehindAsks = 25
 
     let plan: AuditBackfillPlan
     let source: any AuditBackfillSource
@@ -115,6 +121,8 @@ struct AuditBackfillRunner {
     private func attempt(_ peer: AuditBackfillPeer) -> Attempt {
         var scan = AuditBackfillScan(start: plan.start, anchor: plan.anchor, retainedBytesLimit: Self.retainedBytesLimit)
         var after = plan.start.seq
+        var behindAsks = 0
+        var behindHead: UInt64?
         while !scan.isComplete {
             if shouldStop() { return .stopped }
             let page: AuditBackfillPage
@@ -125,7 +133,13 @@ struct AuditBackfillRunner {
             switch scan.accept(page) {
             case .needMore(let next): after = next
             case .complete: break
-            case .peerLacksRange(let head): return .lacksRange(peerStoredHead: head)
+            case .peerLacksRange(let head):
+                guard behindAsks < Self.maximumBehindAsks, head > behindHead ?? plan.start.seq else {
+                    return .lacksRange(peerStoredHead: head)
+                }
+                behindAsks += 1
+                behindHead = head
+                sleep(Self.behindPauseSeconds)
             case .refused(let refusal): return .failed(refusal.description)
             }
         }

@@ -40,6 +40,22 @@ private struct TableSource: AuditBackfillSource {
     }
 }
 
+/// One peer whose stored head grows by one step per page asked for (a peer a moment behind).
+private final class GrowingSource: AuditBackfillSource {
+    let records: [Governance.AuditRecord]
+    var heads: [UInt64]
+
+    init(records: [Governance.AuditRecord], heads: [UInt64]) {
+        self.records = records
+        self.heads = heads
+    }
+
+    func fetch(after: UInt64, limit: Int, from peer: AuditBackfillPeer) -> Result<AuditBackfillPage, AuditBackfillRefusal> {
+        let head = heads.count > 1 ? heads.removeFirst() : heads[0]
+        return .success(page(Array(records[..<Int(head)]), after: after, count: limit))
+    }
+}
+
 /// A store that accepts what continues it, as the replica thread does.
 private final class RecordingSink: AuditBackfillSink {
     var stored: [Governance.AuditRecord] = []
@@ -210,7 +226,20 @@ struct AuditBackfillRunnerTests {
         let (outcome, sink) = run(source, ids: [2, 3, 1], sleeps: &sleeps)
         #expect(outcome == .stored(through: 3_200))
         #expect(sink.stored == Array(full[..<3_200]))
-        #expect(sleeps.isEmpty)
+        #expect(sleeps == [AuditBackfillRunner.behindPauseSeconds])  // peer 2 is asked once more: its head stood still
+    }
+
+    @Test("a peer a moment behind the anchor is asked again while its head moves, and then serves the range")
+    func peerMomentarilyBehind() {
+        let source = GrowingSource(records: full, heads: [3_150, 3_180, 3_199, 3_500])
+        let sink = RecordingSink(stored: Array(full[..<100]), head: head(of: full[3_199]))
+        let plan = AuditBackfillPlan(start: head(of: full[99]), anchor: head(of: full[3_199]), peers: peers([1]))
+        var pauses: [Double] = []
+        let outcome = AuditBackfillRunner(plan: plan, source: source, sink: sink, shouldStop: { false },
+                                          sleep: { pauses.append($0) }, log: { _ in }).run()
+        #expect(outcome == .stored(through: 3_200))
+        #expect(sink.stored == Array(full[..<3_200]))
+        #expect(pauses == Array(repeating: AuditBackfillRunner.behindPauseSeconds, count: 3))
     }
 
     @Test("when every peer lacks the range the job says so at once instead of retrying")
@@ -220,7 +249,7 @@ struct AuditBackfillRunnerTests {
         let (outcome, sink) = run(source, ids: [2, 3], sleeps: &sleeps)
         #expect(outcome == .unavailable(bestPeerHead: 150))
         #expect(sink.stored.count == 100)
-        #expect(sleeps.isEmpty)
+        #expect(sleeps == [AuditBackfillRunner.behindPauseSeconds])  // no round backoff: one more ask of peer 2 only
     }
 
     @Test("unreachable peers are retried with growing pauses, a bounded number of rounds, then the job fails having stored nothing")
