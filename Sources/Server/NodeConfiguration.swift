@@ -5,6 +5,10 @@ import Raft
 
 /// Everything `warden serve` needs to run one node, read from a `key = value` file and flags.
 ///
+/// Optional keys `snapshot_interval_entries` and `compaction_margin_entries` set how often
+/// Governance is snapshotted and how far compaction trails it (the replica's defaults when absent;
+/// small values make tests and drills exercise catching up from a snapshot).
+///
 /// Keys (one per line, `#` starts a comment):
 /// `id` (this node's Raft id, > 0), `cluster_id` (hex), `listen` (`host:port` to bind),
 /// `advertise` (`host:port` peers reach this node at; defaults to `listen`), `data` (directory
@@ -13,10 +17,7 @@ import Raft
 /// a learner), `cluster_secret` (hex, authenticates peers to each other), `issuer` (token `iss`),
 /// `bootstrap_admin_key` (`<key id>:<hex SHA-256 of the secret>`, created once by the first
 /// leader), `http_threads` (HTTP loop threads), `election_timeout_ms` (a follower campaigns after
-/// a random silence in [T, 2T); default 100, raise it on slow disks or overloaded hosts),
-/// `snapshot_interval_entries` and `compaction_margin_entries` (how often Governance is snapshotted
-/// and how far compaction trails it; the replica's defaults when absent — small values make tests
-/// and drills exercise catching up from a snapshot).
+/// a random silence in [T, 2T); default 100, raise it on slow disks or overloaded hosts).
 public struct NodeConfiguration: Sendable, Equatable {
     /// This node's Raft id.
     public var nodeID: NodeID

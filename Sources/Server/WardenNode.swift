@@ -36,10 +36,10 @@ public final class WardenNode {
             nodeID: configuration.nodeID, initialMembers: ClusterConfiguration(voters: configuration.initialMembers),
             randomSeed: UInt64.random(in: 1...UInt64.max))
         replicaConfiguration.decisionSource = "node-\(configuration.nodeID)"
-        replicaConfiguration.raftOptions.electionTimeoutTicks = max(
-            NodeRuntime.minimumElectionTicks, configuration.electionTimeoutMilliseconds / Int(NodeRuntime.tickMilliseconds))
         if let interval = configuration.snapshotIntervalEntries { replicaConfiguration.snapshotIntervalEntries = interval }
         if let margin = configuration.compactionMarginEntries { replicaConfiguration.compactionMarginEntries = margin }
+        replicaConfiguration.raftOptions.electionTimeoutTicks = max(
+            NodeRuntime.minimumElectionTicks, configuration.electionTimeoutMilliseconds / Int(NodeRuntime.tickMilliseconds))
         let replica: Replica
         do {
             replica = try Replica(configuration: replicaConfiguration, logStore: SQLiteLogStoreAdapter(store: store),
