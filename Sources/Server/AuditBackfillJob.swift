@@ -61,7 +61,7 @@ struct AuditBackfillRunner {
     static let initialBackoffSeconds = 0.2
     /// Encoded bytes of verified records kept in memory per scan (decoded they take a few times
     /// more); past it, segments keep only their ends and are fetched a second time.
-    static let retainedBytesLimit = 16 << 20
+    static let defaultRetainedBytesLimit = 16 << 20
     /// A peer whose store ends just before the anchor may only be a moment behind (it applied
     /// the entries but has not saved their records yet): it is asked again after this pause ...
     static let behindPauseSeconds = 0.02
@@ -78,6 +78,8 @@ struct AuditBackfillRunner {
     let sleep: (Double) -> Void
     /// Logs one line.
     let log: (String) -> Void
+    /// Encoded bytes of verified records a scan keeps in memory.
+    var retainedBytesLimit = Self.defaultRetainedBytesLimit
 
     /// What one peer did.
     private enum Attempt {
@@ -119,7 +121,7 @@ struct AuditBackfillRunner {
 
     /// Scans `peer` to the anchor, then stores the verified segments.
     private func attempt(_ peer: AuditBackfillPeer) -> Attempt {
-        var scan = AuditBackfillScan(start: plan.start, anchor: plan.anchor, retainedBytesLimit: Self.retainedBytesLimit)
+        var scan = AuditBackfillScan(start: plan.start, anchor: plan.anchor, retainedBytesLimit: retainedBytesLimit)
         var after = plan.start.seq
         var behindAsks = 0
         var behindHead: UInt64?
@@ -146,6 +148,27 @@ struct AuditBackfillRunner {
         return store(scan, from: peer)
     }
 
+    /// A segment's records fetched again, in as many pages as the peer answers with (it may cap
+    /// a page below the limit), then checked against the segment's verified ends.
+    private func refetch(_ segment: AuditBackfillSegment, from peer: AuditBackfillPeer) -> Result<[Governance.AuditRecord], AuditBackfillRefusal> {
+        var records: [Governance.AuditRecord] = []
+        var peerStoredHead: UInt64 = 0
+        var after = segment.from.seq
+        while after < segment.to.seq && !shouldStop() {
+            let page: AuditBackfillPage
+            switch source.fetch(after: after, limit: Int(segment.to.seq - after), from: peer) {
+            case .success(let fetched): page = fetched
+            case .failure(let refusal): return .failure(refusal)
+            }
+            // A page that does not move forward ends the loop; the check below refuses the result.
+            guard let last = page.records.last, last.seq > after else { break }
+            records += page.records
+            peerStoredHead = page.peerStoredHead
+            after = last.seq
+        }
+        return segment.verifyRefetched(AuditBackfillPage(records: records, peerStoredHead: peerStoredHead))
+    }
+
     /// Hands the segments to the sink in order; the last one carries the verified tail.
     private func store(_ scan: AuditBackfillScan, from peer: AuditBackfillPeer) -> Attempt {
         var storedAny = false
@@ -156,10 +179,7 @@ struct AuditBackfillRunner {
             if let kept = segment.records {
                 records = kept
             } else {
-                let limit = Int(segment.to.seq - segment.from.seq)
-                let verified = source.fetch(after: segment.from.seq, limit: limit, from: peer)
-                    .flatMap { segment.verifyRefetched($0) }
-                switch verified {
+                switch refetch(segment, from: peer) {
                 case .success(let fetched): records = fetched
                 case .failure(let refusal): return failure("fetching records after \(segment.from.seq) again: \(refusal)")
                 }

@@ -6,7 +6,8 @@ import Storage
 
 /// `GET /internal/v1/audit?after=<seq>&limit=<n>` between nodes, authenticated with the cluster
 /// secret like the Raft transport (`PeerTransportBatch.secretHeader`). The answer is 200 with the
-/// stored records after `after` (oldest first, at most `limit` and about `maximumPageBytes`), each
+/// stored records after `after` (oldest first, at most `limit` and about `maximumPageBytes`; a
+/// node may answer with fewer, so the asking node asks again after the last one it got), each
 /// framed as `length:u32 little-endian ‖ AuditRecord.encode()`, and the serving node's stored audit
 /// head in `headHeader`: its store holds exactly `1...head`, so a shorter answer means "that is all".
 enum AuditBackfillWire {

@@ -33,10 +33,12 @@ private func page(_ records: [Governance.AuditRecord], after: UInt64, count: Int
 /// A peer table: each peer serves a prefix of some chain, or is unreachable.
 private struct TableSource: AuditBackfillSource {
     var chains: [NodeID: [Governance.AuditRecord]]
+    /// Records a peer answers with at most, whatever the limit (a serving node may cap its pages).
+    var cap = Int.max
 
     func fetch(after: UInt64, limit: Int, from peer: AuditBackfillPeer) -> Result<AuditBackfillPage, AuditBackfillRefusal> {
         guard let records = chains[peer.id] else { return .failure(AuditBackfillRefusal("unreachable")) }
-        return .success(page(records, after: after, count: limit))
+        return .success(page(records, after: after, count: min(limit, cap)))
     }
 }
 
@@ -53,6 +55,26 @@ private final class GrowingSource: AuditBackfillSource {
     func fetch(after: UInt64, limit: Int, from peer: AuditBackfillPeer) -> Result<AuditBackfillPage, AuditBackfillRefusal> {
         let head = heads.count > 1 ? heads.removeFirst() : heads[0]
         return .success(page(Array(records[..<Int(head)]), after: after, count: limit))
+    }
+}
+
+/// A peer that answers honestly, then (from its `switchAfterCalls`th page on) from another chain:
+/// the second pass over a segment sees different records than the first.
+private final class SwitchingSource: AuditBackfillSource {
+    let first: [Governance.AuditRecord]
+    let then: [Governance.AuditRecord]
+    let switchAfterCalls: Int
+    var calls = 0
+
+    init(first: [Governance.AuditRecord], then: [Governance.AuditRecord], switchAfterCalls: Int) {
+        self.first = first
+        self.then = then
+        self.switchAfterCalls = switchAfterCalls
+    }
+
+    func fetch(after: UInt64, limit: Int, from peer: AuditBackfillPeer) -> Result<AuditBackfillPage, AuditBackfillRefusal> {
+        calls += 1
+        return .success(page(calls > switchAfterCalls ? then : first, after: after, count: min(limit, 100)))
     }
 }
 
@@ -206,13 +228,14 @@ extension AuditBackfillPage {
 struct AuditBackfillRunnerTests {
     let full = chain(3_500)
 
-    private func run(_ source: TableSource, ids: [NodeID], stored: Int = 100, anchor: Int = 3_200,
+    private func run(_ source: TableSource, ids: [NodeID], stored: Int = 100, anchor: Int = 3_200, retainedBytes: Int? = nil,
                      sleeps: inout [Double]) -> (AuditBackfillOutcome, RecordingSink) {
         let sink = RecordingSink(stored: Array(full[..<stored]), head: head(of: full[anchor - 1]))
         let plan = AuditBackfillPlan(start: head(of: full[stored - 1]), anchor: head(of: full[anchor - 1]), peers: peers(ids))
         var pauses: [Double] = []
-        let runner = AuditBackfillRunner(plan: plan, source: source, sink: sink, shouldStop: { false },
+        var runner = AuditBackfillRunner(plan: plan, source: source, sink: sink, shouldStop: { false },
                                          sleep: { pauses.append($0) }, log: { _ in })
+        if let retainedBytes { runner.retainedBytesLimit = retainedBytes }
         let outcome = runner.run()
         sleeps = pauses
         return (outcome, sink)
@@ -263,6 +286,27 @@ struct AuditBackfillRunnerTests {
         #expect(sink.stored.count == 100)
         #expect(sleeps.count == AuditBackfillRunner.maximumRounds - 1)
         #expect(sleeps == sleeps.sorted() && Set(sleeps).count == sleeps.count)
+    }
+
+    @Test("past the memory budget, segments are fetched again, in as many capped pages as the peer answers with, and must match")
+    func refetchedInCappedPages() {
+        var sleeps: [Double] = []
+        let (outcome, sink) = run(TableSource(chains: [1: full], cap: 7), ids: [1], retainedBytes: 2_000, sleeps: &sleeps)
+        #expect(outcome == .stored(through: 3_200))
+        #expect(sink.stored == Array(full[..<3_200]))
+        let swapped = Array(full[..<1_000]) + chain(2_500, after: head(of: full[999]), subject: "agent:late-forger")
+        let honestThenForged = SwitchingSource(first: full, then: swapped, switchAfterCalls: 40)
+        let sinkForged = RecordingSink(stored: Array(full[..<100]), head: head(of: full[3_199]))
+        let plan = AuditBackfillPlan(start: head(of: full[99]), anchor: head(of: full[3_199]), peers: peers([1]))
+        var runner = AuditBackfillRunner(plan: plan, source: honestThenForged, sink: sinkForged, shouldStop: { false },
+                                         sleep: { _ in }, log: { _ in })
+        runner.retainedBytesLimit = 2_000
+        guard case .failed(_, storedAny: true) = runner.run() else {
+            Issue.record("records that changed between the two passes were stored")
+            return
+        }
+        #expect(sinkForged.stored == Array(full[..<sinkForged.stored.count]))
+        #expect(sinkForged.stored.count < 3_200)
     }
 
     @Test("a peer ahead of this node: the run is stored through the replica's head, not past it")
