@@ -61,6 +61,7 @@ def main(batches):
             return state["backfill"] == "idle" and state["stored_head"] == state["head"] >= target
 
         wait_until(closed, TIMEOUT_SECONDS, "the gap to close", cluster.log_tails)
+        changes_at_close = leader_changes(cluster, witness)
         stamps = [datetime.fromisoformat(line.split()[0]) for line in cluster.nodes[follower].log_tail().splitlines()
                   if "audit gap" in line]
         leader = scenario.leader_seen_by(cluster, witness)
@@ -69,7 +70,8 @@ def main(batches):
         copied = re.search(r"^warden_audit_backfilled_records_total (\d+)", cluster.get("/metrics", node=follower).text, re.M)
         print(f"batches={batches} copied={copied.group(1)} gap_open_to_closed_s={(stamps[-1] - stamps[0]).total_seconds():.2f} "
               f"verify_ok={verified['ok']} same_head={verified['head_hash'] == expected['head_hash']} "
-              f"records={verified['records']} leader_changes_during_catch_up={leader_changes(cluster, witness) - changes_before}")
+              f"records={verified['records']} leader_changes_during_catch_up={changes_at_close - changes_before} "
+              f"leader_changes_during_the_two_verifies={leader_changes(cluster, witness) - changes_at_close}")
     finally:
         cluster.stop()
 
