@@ -5,6 +5,10 @@ import Raft
 
 /// Everything `warden serve` needs to run one node, read from a `key = value` file and flags.
 ///
+/// Optional keys `snapshot_interval_entries` and `compaction_margin_entries` set how often
+/// Governance is snapshotted and how far compaction trails it (the replica's defaults when absent;
+/// small values make tests and drills exercise catching up from a snapshot).
+///
 /// Keys (one per line, `#` starts a comment):
 /// `id` (this node's Raft id, > 0), `cluster_id` (hex), `listen` (`host:port` to bind),
 /// `advertise` (`host:port` peers reach this node at; defaults to `listen`), `data` (directory
@@ -39,6 +43,10 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var httpThreads: Int
     /// The base election timeout in milliseconds (Raft waits a random [T, 2T) of silence).
     public var electionTimeoutMilliseconds: Int = NodeConfiguration.defaultElectionTimeoutMilliseconds
+    /// Applied entries between snapshots (nil: `ReplicaConfiguration`'s default).
+    public var snapshotIntervalEntries: Int? = nil
+    /// Entries compaction keeps behind a snapshot (nil: `ReplicaConfiguration`'s default).
+    public var compactionMarginEntries: Int? = nil
 
     /// The smallest cluster secret accepted (bytes): guessing it must be hopeless.
     public static let minimumSecretBytes = 16
@@ -48,6 +56,8 @@ public struct NodeConfiguration: Sendable, Equatable {
     public static let defaultElectionTimeoutMilliseconds = 100
     /// Accepted election timeouts: at least a few heartbeats, at most a minute.
     public static let electionTimeoutRange = 50...60_000
+    /// Accepted snapshot intervals and compaction margins, in entries.
+    public static let snapshotEntriesRange = 1...100_000_000
 
     /// The database file inside the data directory.
     public var databasePath: String { dataDirectory + "/warden.db" }
@@ -62,6 +72,8 @@ public struct NodeConfiguration: Sendable, Equatable {
             && left.issuer == right.issuer && left.bootstrapAdminKey?.id == right.bootstrapAdminKey?.id
             && left.bootstrapAdminKey?.hash == right.bootstrapAdminKey?.hash && left.httpThreads == right.httpThreads
             && left.electionTimeoutMilliseconds == right.electionTimeoutMilliseconds
+            && left.snapshotIntervalEntries == right.snapshotIntervalEntries
+            && left.compactionMarginEntries == right.compactionMarginEntries
     }
 }
 
@@ -80,7 +92,7 @@ extension NodeConfiguration {
     /// Every key the file and flags accept.
     public static let knownKeys: Set<String> = [
         "id", "cluster_id", "listen", "advertise", "data", "peers", "members", "cluster_secret", "issuer",
-        "bootstrap_admin_key", "http_threads", "election_timeout_ms",
+        "bootstrap_admin_key", "http_threads", "election_timeout_ms", "snapshot_interval_entries", "compaction_margin_entries",
     ]
 
     /// Parses `key = value` lines into a dictionary; unknown keys and repeated keys are refused.
@@ -139,6 +151,17 @@ extension NodeConfiguration {
             peers: peers, initialMembers: members, clusterSecret: secret, issuer: values["issuer"] ?? "warden-\(clusterText)",
             bootstrapAdminKey: try Self.parseAdminKey(values["bootstrap_admin_key"]), httpThreads: threads,
             electionTimeoutMilliseconds: election)
+        snapshotIntervalEntries = try Self.parseEntries(values, "snapshot_interval_entries")
+        compactionMarginEntries = try Self.parseEntries(values, "compaction_margin_entries")
+    }
+
+    /// An optional entry count within `snapshotEntriesRange`.
+    static func parseEntries(_ values: [String: String], _ key: String) throws(NodeConfigurationError) -> Int? {
+        guard let text = values[key] else { return nil }
+        guard let value = Int(text), snapshotEntriesRange.contains(value) else {
+            throw NodeConfigurationError("`\(key)` must be \(snapshotEntriesRange.lowerBound) to \(snapshotEntriesRange.upperBound)")
+        }
+        return value
     }
 
     /// `id=host:port,…`.

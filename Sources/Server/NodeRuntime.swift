@@ -48,6 +48,7 @@ public final class NodeRuntime: @unchecked Sendable {
     let clock = SystemClock()
     let inbox = NodeRuntimeInbox()
     let feedHub = FeedHub()
+    let auditBackfill = AuditBackfill()
     let proxyClient = HTTPClient(configuration: HTTPClientConfiguration(connectTimeout: .seconds(1), responseTimeout: .seconds(10)))
 
     // MARK: - Replica-thread state
@@ -134,6 +135,7 @@ public final class NodeRuntime: @unchecked Sendable {
         tickCount += 1
         if tickCount % Self.dutyIntervalTicks == 0 { runDuties() }
         expireMembershipWaits()
+        advanceAuditBackfill()
         feedHub.tick(view: FeedClusterView(leader: replica.leaderID.map { String($0) }, term: replica.term), source: replica,
                      nowMilliseconds: Int64(SystemClock.monotonicNanoseconds() / 1_000_000))
     }
@@ -178,6 +180,8 @@ public final class NodeRuntime: @unchecked Sendable {
             handle(operation, request: request, responder: responder)
         case .proxyFinished:
             proxiesInFlight -= 1
+        case .auditBackfill(let event):
+            handleAuditBackfill(event)
         }
     }
 

@@ -50,6 +50,7 @@ extension NodeRuntime {
             id: NodeConfiguration.hex(Self.bigEndianBytes(configuration.clusterID)), leader: replica.leaderID.map { String($0) },
             term: replica.term, commit: commit, applied: replica.appliedRevision, members: members)
         body["node"] = .string(String(configuration.nodeID))
+        body["audit"] = auditBackfillStatus()
         return APIResponses.json(200, body, revision: replica.appliedRevision)
     }
 

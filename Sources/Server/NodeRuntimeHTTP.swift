@@ -12,6 +12,7 @@ struct NodeRuntimeHTTPHandler: HTTPHandler {
 
     func handle(_ request: HTTPRequest, _ responder: HTTPResponder) {
         if request.path == PeerTransportBatch.path { return handlePeer(request, responder) }
+        if request.path == AuditBackfillWire.path { return runtime.acceptAuditRangeRequest(request, responder) }
         let operation = APIRouter.route(request)
         if case .respond(let response) = operation {
             runtime.metrics.recordRequest(route: APIRouter.routeLabel(request), status: response.status)

@@ -12,6 +12,8 @@ enum NodeInboxItem: Sendable {
     case request(APIOperation, HTTPRequest, HTTPResponder)
     /// A proxied request's answer came back (frees its slot).
     case proxyFinished
+    /// Audit backfill work: a peer's range request, a verified chunk to store, a job's end.
+    case auditBackfill(AuditBackfillEvent)
 }
 
 /// A bounded queue from the HTTP loop threads to the replica thread, with a wake-up.

@@ -36,6 +36,8 @@ public final class WardenNode {
             nodeID: configuration.nodeID, initialMembers: ClusterConfiguration(voters: configuration.initialMembers),
             randomSeed: UInt64.random(in: 1...UInt64.max))
         replicaConfiguration.decisionSource = "node-\(configuration.nodeID)"
+        if let interval = configuration.snapshotIntervalEntries { replicaConfiguration.snapshotIntervalEntries = interval }
+        if let margin = configuration.compactionMarginEntries { replicaConfiguration.compactionMarginEntries = margin }
         replicaConfiguration.raftOptions.electionTimeoutTicks = max(
             NodeRuntime.minimumElectionTicks, configuration.electionTimeoutMilliseconds / Int(NodeRuntime.tickMilliseconds))
         let replica: Replica
@@ -76,6 +78,7 @@ public final class WardenNode {
         NodeRuntimeLog.event(configuration.nodeID, "signal \(received): shutting down")
         server.shutdown(gracePeriod: .seconds(Self.shutdownGraceSeconds))
         runtime.stop()
+        runtime.auditBackfill.stop()
         transport.stop()
         runtime.store.close()
         NodeRuntimeLog.event(configuration.nodeID, "stopped")
