@@ -6,24 +6,37 @@ import Raft
 extension Replica {
     /// Runs the Raft Ready cycle and returns what completed. Per cycle: messages that need no
     /// persistence leave first; a leader's snapshot is installed and committed entries applied
-    /// (in memory); what must be durable before anything that depends on it is saved — with
-    /// the deferred audit records, commit index and compaction — in one `logStore.save`; only
-    /// then do votes and acknowledgements leave. Completions leave only through the returned
-    /// output, after that save. A throw means the store failed: discard this replica.
+    /// (in memory); what must be durable before anything that depends on it (entries, a term or
+    /// vote, a leader's snapshot) is saved — with everything deferred so far — in one
+    /// `logStore.save`; only then do votes and acknowledgements leave.
+    ///
+    /// What nothing waits for — audit records of applied entries, the commit index, a local
+    /// compaction — stays deferred: it rides along with the next save, or is saved at the end of
+    /// the call once it has waited `maximumDeferredSaveTicks`, or when the shell calls
+    /// `saveDeferred()`. Completions therefore never wait for it. That is safe because all of it
+    /// is a function of the committed log, which is durable: after a crash the replica re-applies
+    /// the log tail and regenerates the audit records the store lacks; and since every save takes
+    /// the whole deferred batch (compaction and audit records together, in that order), the store
+    /// never drops entries whose audit records it does not hold. A shell that serves the audit
+    /// history from the store calls `saveDeferred()` before reading it.
+    /// A throw means the store failed: discard this replica.
     public func process() throws -> ReplicaOutput {
         guard !storeFailed else { throw ReplicaError.storeFailedBefore }
         flushDecisionsIfDue()
         startReadBatch()
         var output = ReplicaOutput()
-        var savedThisCall = false
         var cycles = 0
         while core.hasReady && cycles < Self.maximumReadyCyclesPerProcess {
             cycles += 1
-            let softState = try runReadyCycle(savedThisCall: &savedThisCall)
+            let softState = try runReadyCycle()
             if let softState { output.softState = softState }
         }
-        if !savedThisCall && !deferredBatch.isEmpty {
-            try save()
+        if deferredBatch.isEmpty {
+            deferredSinceTick = nil
+        } else if let since = deferredSinceTick {
+            if tickCount >= since + Self.maximumDeferredSaveTicks { try save() }
+        } else {
+            deferredSinceTick = tickCount
         }
         completeForwardsApplied()
         completeServableReads()
@@ -41,7 +54,7 @@ extension Replica {
     }
 
     /// One Ready: send, install, apply, persist, send after persistence, advance.
-    private func runReadyCycle(savedThisCall: inout Bool) throws -> SoftState? {
+    private func runReadyCycle() throws -> SoftState? {
         let ready = core.ready()
         sendOutgoing()
         if !ready.messages.isEmpty { transport.send(ready.messages.map(PeerMessage.init(raft:))) }
@@ -52,10 +65,7 @@ extension Replica {
         if let softState = ready.softState { leadershipChanged(softState) }
         acceptReadStates(ready.readStates, dropped: ready.droppedReads)
         let urgent = mergeIntoBatch(ready)
-        if urgent {
-            try save()
-            savedThisCall = true
-        }
+        if urgent { try save() }
         if !ready.messagesAfterPersistence.isEmpty {
             precondition(urgent, "messages promising durable state leave only after a save")
             transport.send(ready.messagesAfterPersistence.map(PeerMessage.init(raft:)))
@@ -84,10 +94,25 @@ extension Replica {
         return urgent
     }
 
-    /// Saves the batch (group commit). A failure poisons the replica.
+    /// Whether state is waiting to be saved (audit records, the commit index, a compaction):
+    /// the store's audit table lacks records of applied entries until it is.
+    public var hasDeferredState: Bool { !deferredBatch.isEmpty }
+
+    /// Saves what `process()` left deferred now, in one `logStore.save`; nothing when nothing
+    /// is. Call before reading the audit history from the store, and before a clean shutdown.
+    /// A throw means the store failed: discard this replica.
+    public func saveDeferred() throws {
+        guard !storeFailed else { throw ReplicaError.storeFailedBefore }
+        guard !deferredBatch.isEmpty else { return }
+        try save()
+    }
+
+    /// Saves the batch (group commit): everything deferred so far goes with it. A failure
+    /// poisons the replica.
     private func save() throws {
         let batch = deferredBatch
         deferredBatch = DurableBatch()
+        deferredSinceTick = nil
         do {
             try logStore.save(batch)
         } catch {

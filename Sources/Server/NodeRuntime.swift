@@ -40,7 +40,8 @@ public final class NodeRuntime: @unchecked Sendable {
     let configuration: NodeConfiguration
     let replica: Replica
     let store: SQLiteLogStore
-    let auditReader: AuditReaderSQLite
+    /// The audit table, read on the replica thread after saving what the replica held back.
+    private(set) lazy var auditReader = AuditReaderSQLite(store: store) { [unowned self] in saveDeferred() }
     let transport: PeerTransport
     let metrics: NodeMetrics
     let identity: NodeSigningIdentity
@@ -75,7 +76,6 @@ public final class NodeRuntime: @unchecked Sendable {
         self.transport = transport
         self.metrics = metrics
         self.identity = identity
-        auditReader = AuditReaderSQLite(store: store)
         secrets = ServerSecrets(clientSecretKey: HMACSHA256.authenticate(Array("client-secret-key".utf8), key: configuration.clusterSecret))
     }
 
@@ -123,6 +123,7 @@ public final class NodeRuntime: @unchecked Sendable {
             processOnce()
         }
         processOnce()
+        saveDeferred()
         running.lock()
         stopped = true
         running.broadcast()
@@ -138,7 +139,7 @@ public final class NodeRuntime: @unchecked Sendable {
                      nowMilliseconds: Int64(SystemClock.monotonicNanoseconds() / 1_000_000))
     }
 
-    /// One `process()`: one group commit, then every completion answered.
+    /// One `process()` (its saves are the ones answers wait for), then every completion answered.
     func processOnce() {
         let output: ReplicaOutput
         do {
@@ -154,6 +155,16 @@ public final class NodeRuntime: @unchecked Sendable {
         answerMembershipWaits()
         metrics.progress(applied: replica.appliedRevision, commit: replica.commitIndex, term: replica.term,
                          isLeader: replica.role == .leader)
+    }
+
+    /// Saves what the replica deferred (audit records, commit index, compaction) now.
+    func saveDeferred() {
+        do {
+            try replica.saveDeferred()
+        } catch {
+            NodeRuntimeLog.event(configuration.nodeID, "fatal: storage failed: \(error); exiting so the node restarts from disk")
+            exit(1)
+        }
     }
 
     private func observe(_ soft: SoftState) {
