@@ -67,7 +67,9 @@ extension Replica {
         let urgent = mergeIntoBatch(ready)
         if urgent { try save() }
         if !ready.messagesAfterPersistence.isEmpty {
-            precondition(urgent, "messages promising durable state leave only after a save")
+            // What they promise is durable: this cycle's save made it so, or — when the cycle
+            // had nothing new to persist (an acknowledgement of an append without entries, a
+            // repeated vote) — the save of the cycle that handed it out did.
             transport.send(ready.messagesAfterPersistence.map(PeerMessage.init(raft:)))
         }
         core.advance(ready)
@@ -76,9 +78,11 @@ extension Replica {
     }
 
     /// Adds the Ready's persistence to the batch; true when it must be saved before anything
-    /// else happens (entries, a snapshot, a term or vote, or messages that promise them).
+    /// else happens: new entries, a snapshot, a new term or vote. Every Ready's urgent parts
+    /// are saved in its own cycle, so a Ready without them promises only durable state: its
+    /// acknowledgements (say, of a leader's commit-only append) need no save of their own.
     private func mergeIntoBatch(_ ready: Ready) -> Bool {
-        var urgent = !ready.entriesToPersist.isEmpty || !ready.messagesAfterPersistence.isEmpty
+        var urgent = !ready.entriesToPersist.isEmpty
         if let snapshot = ready.snapshotToPersist {
             urgent = true
             deferredBatch.snapshotToInstall = snapshot

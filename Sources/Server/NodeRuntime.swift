@@ -16,7 +16,7 @@ import Tokens
 public final class NodeRuntime: @unchecked Sendable {
     // MARK: - Bounds and timing
 
-    /// Raft's tick: election timeout 10–20 ticks (100–200 ms), heartbeat every tick.
+    /// Raft's tick: by default election timeout 15–30 ticks (150–300 ms), a heartbeat every 3 ticks.
     public static let tickMilliseconds: UInt64 = 10
     /// The shortest election timeout in ticks: several heartbeats (one per tick) fit in it.
     static let minimumElectionTicks = 5

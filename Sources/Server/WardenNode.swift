@@ -38,6 +38,8 @@ public final class WardenNode {
         replicaConfiguration.decisionSource = "node-\(configuration.nodeID)"
         replicaConfiguration.raftOptions.electionTimeoutTicks = max(
             NodeRuntime.minimumElectionTicks, configuration.electionTimeoutMilliseconds / Int(NodeRuntime.tickMilliseconds))
+        replicaConfiguration.raftOptions.heartbeatIntervalTicks = max(
+            1, configuration.heartbeatIntervalMilliseconds / Int(NodeRuntime.tickMilliseconds))
         let replica: Replica
         do {
             replica = try Replica(configuration: replicaConfiguration, logStore: SQLiteLogStoreAdapter(store: store),
