@@ -70,6 +70,7 @@ extension Replica {
             // What they promise is durable: this cycle's save made it so, or — when the cycle
             // had nothing new to persist (an acknowledgement of an append without entries, a
             // repeated vote) — the save of the cycle that handed it out did.
+            for message in ready.messagesAfterPersistence { assertDurable(message) }
             transport.send(ready.messagesAfterPersistence.map(PeerMessage.init(raft:)))
         }
         core.advance(ready)
@@ -98,6 +99,21 @@ extension Replica {
         return urgent
     }
 
+    /// A message that promises durable state may leave: its term, a granted vote and the
+    /// entries an acknowledgement covers are in the store.
+    private func assertDurable(_ message: RaftMessage) {
+        precondition(message.term <= lastSavedHardState.term, "a message of term \(message.term) before the term was durable")
+        switch message.body {
+        case .voteResponse(isPreVote: false, granted: true):
+            precondition(lastSavedHardState.votedFor == message.to, "a vote granted before it was durable")
+        case .appendResponse(let response) where response.success:
+            precondition(response.index <= durableLastIndex,
+                         "acknowledging entry \(response.index) with only \(durableLastIndex) durable")
+        default:
+            break
+        }
+    }
+
     /// Whether state is waiting to be saved (audit records, the commit index, a compaction):
     /// the store's audit table lacks records of applied entries until it is.
     public var hasDeferredState: Bool { !deferredBatch.isEmpty }
@@ -124,6 +140,8 @@ extension Replica {
             throw error
         }
         if let hardState = batch.hardState { lastSavedHardState = hardState }
+        if let snapshot = batch.snapshotToInstall { durableLastIndex = snapshot.metadata.index }
+        if let last = batch.entries.last { durableLastIndex = last.index }
         if let last = batch.auditRecords.last { storedAuditHeadSeq = max(storedAuditHeadSeq, last.seq) }
     }
 

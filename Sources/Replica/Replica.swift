@@ -48,6 +48,8 @@ public final class Replica {
     /// The tick at which `deferredBatch` was first found waiting at the end of `process()`.
     var deferredSinceTick: UInt64?
     var lastSavedHardState: HardState
+    /// The index of the last entry in the store (the snapshot's when no entry follows it).
+    var durableLastIndex: UInt64
     var storeFailed = false
     var outgoing: [PeerMessage] = []
     var completions: [RequestID: RequestOutcome] = [:]
@@ -108,6 +110,7 @@ public final class Replica {
         lastAppliedTimestamp = image.lastAppliedTimestampMilliseconds
         storedAuditHeadSeq = stored.auditHeadSeq
         lastSavedHardState = stored.hardState
+        durableLastIndex = stored.entries.last?.index ?? stored.snapshot?.metadata.index ?? 0
         commitIndexAtStart = stored.hardState.commitIndex
         recentResults = RecentResults(capacity: configuration.recentResultCapacity)
         feedRing = FeedRing(capacity: configuration.feedRingCapacity, horizon: lastAppliedIndex)
