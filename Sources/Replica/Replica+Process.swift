@@ -99,13 +99,15 @@ extension Replica {
         return urgent
     }
 
-    /// A message that promises durable state may leave: its term, a granted vote and the
-    /// entries an acknowledgement covers are in the store.
+    /// A message that promises durable state may leave: its term, a granted vote (or a later
+    /// term, which rules out another vote in the vote's term) and the entries an
+    /// acknowledgement covers are in the store.
     private func assertDurable(_ message: RaftMessage) {
         precondition(message.term <= lastSavedHardState.term, "a message of term \(message.term) before the term was durable")
         switch message.body {
         case .voteResponse(isPreVote: false, granted: true):
-            precondition(lastSavedHardState.votedFor == message.to, "a vote granted before it was durable")
+            precondition(lastSavedHardState.term > message.term || lastSavedHardState.votedFor == message.to,
+                         "a term-\(message.term) vote granted before it was durable")
         case .appendResponse(let response) where response.success:
             precondition(response.index <= durableLastIndex,
                          "acknowledging entry \(response.index) with only \(durableLastIndex) durable")
