@@ -9,7 +9,8 @@ import Synchronization
 /// thread writes a batch straight into the socket when the connection is idle and the socket
 /// takes it at once (no thread hand-off on the hot path); otherwise the batch waits in a bounded
 /// queue for this sender's thread, which also connects, backs off, writes what the socket did
-/// not take, and reads the `204`s. Nobody waits for a `204` before sending the next batch.
+/// not take, and reads the `204`s. At most `maximumUnansweredBatches` wait for their `204`; the
+/// messages behind them are coalesced into the next batch.
 /// When idle the thread announces this node every `announceInterval` with an empty batch, so
 /// the peer learns its address (how nodes added at run time become known everywhere).
 final class PeerSender: @unchecked Sendable {
@@ -22,8 +23,10 @@ final class PeerSender: @unchecked Sendable {
     static let maximumBackoffSeconds = 0.04
     /// Sent messages left at the queue's front before they are removed in one move.
     static let compactionThreshold = 1_024
-    /// Requests without a response at most; beyond it the thread waits for responses.
-    static let maximumOutstandingRequests = 64
+    /// Batches sent whose `204` has not arrived, at most. Beyond it messages wait in the queue
+    /// and leave together once the peer took the earlier batches: an idle connection sends at
+    /// once, a busy one coalesces (one request per round trip to the peer, not per message).
+    static let maximumUnansweredBatches = 2
 
     let peerID: NodeID
     private unowned let transport: PeerTransport
@@ -91,7 +94,6 @@ final class PeerSender: @unchecked Sendable {
     /// handed to the thread). Never blocks.
     private func trySendDirectly(_ messages: [[UInt8]]) -> Bool {
         guard running, !busy, !needsThread, let pipeline, pipeline.isConnected, !pipeline.hasUnsentBytes,
-              pipeline.outstanding < Self.maximumOutstandingRequests,
               let address = transport.address(of: peerID), address.host == pipeline.host, address.port == pipeline.port
         else { return false }
         var body: [UInt8] = []
@@ -102,6 +104,8 @@ final class PeerSender: @unchecked Sendable {
                 needsThread = true
                 condition.signal()
             }
+            // The peer has not taken the earlier batches yet: queue, to leave with what follows.
+            guard pipeline.outstanding < Self.maximumUnansweredBatches else { return false }
             if try !pipeline.sendWithoutBlocking(request(body)) {
                 needsThread = true
                 condition.signal()
@@ -135,13 +139,13 @@ final class PeerSender: @unchecked Sendable {
     /// What the thread does next.
     private enum Work {
         case stop
-        /// Send this body (empty: an announcement), after catching up on the connection.
-        case send([UInt8])
-        /// Only catch up: write unsent bytes, read responses, reconnect.
+        /// Nothing queued: only catch up (write unsent bytes, read responses, reconnect).
         case catchUp
+        /// Send what is queued (when nothing is, an empty batch announcing this node).
+        case send(announce: Bool)
     }
 
-    /// Waits for work, then marks the connection busy and hands out a pipeline to `address`.
+    /// Waits for work, then marks the connection busy and hands out a pipeline to the peer's address.
     private func nextWork() -> (Work, HTTPPipeline?) {
         condition.lock()
         defer { condition.unlock() }
@@ -165,7 +169,13 @@ final class PeerSender: @unchecked Sendable {
         pipeline = connection
         busy = true
         needsThread = false
-        if queue.count == queueHead { return (announce ? .send([]) : .catchUp, connection) }
+        return (queue.count == queueHead && !announce ? .catchUp : .send(announce: announce), connection)
+    }
+
+    /// Everything queued (up to the batch bound) as one body, under the lock.
+    private func takeBatch() -> [UInt8] {
+        condition.lock()
+        defer { condition.unlock() }
         var body: [UInt8] = []
         while queueHead < queue.count {
             let next = queue[queueHead]
@@ -180,7 +190,7 @@ final class PeerSender: @unchecked Sendable {
             queue.removeFirst(queueHead)
             queueHead = 0
         }
-        return (.send(body), connection)
+        return body
     }
 
     private func run() {
@@ -211,18 +221,23 @@ final class PeerSender: @unchecked Sendable {
     }
 
     /// Blocking work on the connection (outside the lock, `busy` set); nil when it went well.
+    /// Before sending it waits until fewer than `maximumUnansweredBatches` are unanswered, and
+    /// only then takes the queue: what arrived meanwhile leaves in the same batch.
     private func carryOut(_ work: Work, on connection: HTTPPipeline) -> String? {
         do {
             try connection.connect()
             try connection.flush()
-            if case .send(let body) = work {
-                try connection.sendWithoutBlocking(request(body))
-                try connection.flush()
-                transport.metrics.peerBatchSent()
-            }
             var statuses = try connection.collect(waiting: false)
-            while connection.outstanding >= Self.maximumOutstandingRequests {
-                statuses += try connection.collect(waiting: true)
+            if case .send(let announce) = work {
+                while connection.outstanding >= Self.maximumUnansweredBatches {
+                    statuses += try connection.collect(waiting: true)
+                }
+                let body = takeBatch()
+                if !body.isEmpty || announce {
+                    try connection.sendWithoutBlocking(request(body))
+                    try connection.flush()
+                    transport.metrics.peerBatchSent()
+                }
             }
             condition.lock()
             _ = collectedAllDelivered(statuses)
