@@ -104,8 +104,9 @@ final class PeerSender: @unchecked Sendable {
                 needsThread = true
                 condition.signal()
             }
-            // The peer has not taken the earlier batches yet: queue, to leave with what follows.
-            guard pipeline.outstanding < Self.maximumUnansweredBatches else { return false }
+            // The peer has not answered an earlier batch: under load the thread sends (and
+            // coalesces) off the replica thread; directly only on an idle connection.
+            guard pipeline.outstanding == 0 else { return false }
             if try !pipeline.sendWithoutBlocking(request(body)) {
                 needsThread = true
                 condition.signal()
