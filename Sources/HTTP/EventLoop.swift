@@ -97,12 +97,14 @@ public final class EventLoop: @unchecked Sendable {
     @discardableResult
     public func execute(_ work: @escaping @Sendable () -> Void) -> Bool {
         let onLoop = inLoop
-        return tasks.withLock { state in
-            if state.stopped { return false }
+        let (queued, wake) = tasks.withLock { state -> (Bool, Bool) in
+            if state.stopped { return (false, false) }
             state.queue.append(work)
-            if !onLoop && state.queue.count == 1 { System.eventSignal(wakeDescriptor) }
-            return true
+            return (true, !onLoop && state.queue.count == 1)
         }
+        // Outside the lock: the woken loop thread takes it at once to drain the queue.
+        if wake { System.eventSignal(wakeDescriptor) }
+        return queued
     }
 
     /// Stops the loop after its current turn and waits for its thread to exit. Not from the loop.

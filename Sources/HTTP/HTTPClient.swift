@@ -149,6 +149,8 @@ public final class HTTPClient: Sendable {
 // MARK: - Wire
 
 extension HTTPClient {
+    private static func isLineBreak(_ byte: UInt8) -> Bool { byte == ASCII.carriageReturn || byte == ASCII.lineFeed }
+
     static func serialize(_ request: HTTPClientRequest, host: String, port: Int) -> [UInt8] {
         var headers = request.headers
         headers.remove(name: "Host")
@@ -156,7 +158,7 @@ extension HTTPClient {
         headers.remove(name: "Transfer-Encoding")
         var text = "\(request.method) \(request.target) HTTP/1.1\r\nHost: \(host):\(port)\r\n"
         for field in headers {
-            precondition(!field.value.contains("\r") && !field.value.contains("\n") && !field.name.contains("\r") && !field.name.contains("\n"),
+            precondition(!field.value.utf8.contains(where: Self.isLineBreak) && !field.name.utf8.contains(where: Self.isLineBreak),
                          "header field with CR or LF")
             text += "\(field.name): \(field.value)\r\n"
         }
@@ -240,7 +242,7 @@ extension HTTPClient {
 
 extension HTTPClient {
     /// Resolves the host and connects to the first address that answers, within the connect timeout.
-    private func connect(host: String, port: Int) throws(HTTPClientError) -> Int32 {
+    func connect(host: String, port: Int) throws(HTTPClientError) -> Int32 {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_family = AF_UNSPEC

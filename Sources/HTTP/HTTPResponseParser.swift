@@ -58,6 +58,14 @@ struct HTTPResponseParser {
 
     mutating func append(_ bytes: [UInt8]) { buffer.append(contentsOf: bytes) }
 
+    /// Drops the bytes of responses already returned, so a long-lived pipelined connection's
+    /// buffer holds only what is not parsed yet.
+    mutating func discardConsumed() {
+        guard start > 0 else { return }
+        buffer.removeFirst(start)
+        start = 0
+    }
+
     /// The complete response, or `nil` when more bytes are needed.
     mutating func next() throws(HTTPParseError) -> HTTPClientResponse? {
         while response == nil {

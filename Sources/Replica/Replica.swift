@@ -14,6 +14,9 @@ public final class Replica {
     /// Ready cycles one `process()` runs at most; the rest waits for the next iteration, so one
     /// call's work (and its saves) stays bounded.
     static let maximumReadyCyclesPerProcess = 8
+    /// Ticks deferred state (audit records, commit index, compaction) waits at most for a save
+    /// to ride along with before `process()` saves it on its own.
+    static let maximumDeferredSaveTicks: UInt64 = 2
 
     // MARK: - Identity and the world
 
@@ -40,8 +43,13 @@ public final class Replica {
 
     // MARK: - Persistence and output
 
+    /// What the next save will carry; whatever it holds besides urgent parts waits (see `process()`).
     var deferredBatch = DurableBatch()
+    /// The tick at which `deferredBatch` was first found waiting at the end of `process()`.
+    var deferredSinceTick: UInt64?
     var lastSavedHardState: HardState
+    /// The index of the last entry in the store (the snapshot's when no entry follows it).
+    var durableLastIndex: UInt64
     var storeFailed = false
     var outgoing: [PeerMessage] = []
     var completions: [RequestID: RequestOutcome] = [:]
@@ -102,6 +110,7 @@ public final class Replica {
         lastAppliedTimestamp = image.lastAppliedTimestampMilliseconds
         storedAuditHeadSeq = stored.auditHeadSeq
         lastSavedHardState = stored.hardState
+        durableLastIndex = stored.entries.last?.index ?? stored.snapshot?.metadata.index ?? 0
         commitIndexAtStart = stored.hardState.commitIndex
         recentResults = RecentResults(capacity: configuration.recentResultCapacity)
         feedRing = FeedRing(capacity: configuration.feedRingCapacity, horizon: lastAppliedIndex)

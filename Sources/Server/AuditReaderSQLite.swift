@@ -13,14 +13,19 @@ public final class AuditReaderSQLite: AuditReader, @unchecked Sendable {
     static let maximumPagesPerRead = 8
 
     private let store: SQLiteLogStore
+    /// Saves audit records the replica still holds back (`Replica.saveDeferred`), so a reader
+    /// never misses a record of an entry already applied — and perhaps already answered.
+    private let catchUp: () -> Void
 
-    /// A reader over `store`.
-    public init(store: SQLiteLogStore) {
+    /// A reader over `store`; `catchUp` runs before every read of the table.
+    public init(store: SQLiteLogStore, catchUp: @escaping () -> Void = {}) {
         self.store = store
+        self.catchUp = catchUp
     }
 
     /// Records with `seq > after` matching the filters, oldest first, at most `limit`.
     public func records(after: UInt64, agent: String?, type: String?, limit: Int) -> [Governance.AuditRecord] {
+        catchUp()
         var found: [Governance.AuditRecord] = []
         var cursor = after
         let subject = agent.map { "agent:\($0)" }
@@ -53,6 +58,7 @@ public final class AuditReaderSQLite: AuditReader, @unchecked Sendable {
     /// Continues a verification by at most `pages` pages, so the replica thread can verify a long
     /// chain in slices between its ticks; `done` once the chain's end or a broken record is reached.
     public func verifyStep(_ progress: AuditVerification, pages: Int) -> (AuditVerification, done: Bool) {
+        catchUp()
         var total = progress
         for _ in 0..<pages {
             let stored: [Storage.AuditRecord]

@@ -16,7 +16,7 @@ import Tokens
 public final class NodeRuntime: @unchecked Sendable {
     // MARK: - Bounds and timing
 
-    /// Raft's tick: election timeout 10–20 ticks (100–200 ms), heartbeat every tick.
+    /// Raft's tick: by default election timeout 15–30 ticks (150–300 ms), a heartbeat every 3 ticks.
     public static let tickMilliseconds: UInt64 = 10
     /// The shortest election timeout in ticks: several heartbeats (one per tick) fit in it.
     static let minimumElectionTicks = 5
@@ -40,7 +40,8 @@ public final class NodeRuntime: @unchecked Sendable {
     let configuration: NodeConfiguration
     let replica: Replica
     let store: SQLiteLogStore
-    let auditReader: AuditReaderSQLite
+    /// The audit table, read on the replica thread after saving what the replica held back.
+    private(set) lazy var auditReader = AuditReaderSQLite(store: store) { [unowned self] in saveDeferred() }
     let transport: PeerTransport
     let metrics: NodeMetrics
     let identity: NodeSigningIdentity
@@ -76,7 +77,6 @@ public final class NodeRuntime: @unchecked Sendable {
         self.transport = transport
         self.metrics = metrics
         self.identity = identity
-        auditReader = AuditReaderSQLite(store: store)
         secrets = ServerSecrets(clientSecretKey: HMACSHA256.authenticate(Array("client-secret-key".utf8), key: configuration.clusterSecret))
     }
 
@@ -124,6 +124,7 @@ public final class NodeRuntime: @unchecked Sendable {
             processOnce()
         }
         processOnce()
+        saveDeferred()
         running.lock()
         stopped = true
         running.broadcast()
@@ -140,7 +141,7 @@ public final class NodeRuntime: @unchecked Sendable {
                      nowMilliseconds: Int64(SystemClock.monotonicNanoseconds() / 1_000_000))
     }
 
-    /// One `process()`: one group commit, then every completion answered.
+    /// One `process()` (its saves are the ones answers wait for), then every completion answered.
     func processOnce() {
         let output: ReplicaOutput
         do {
@@ -156,6 +157,16 @@ public final class NodeRuntime: @unchecked Sendable {
         answerMembershipWaits()
         metrics.progress(applied: replica.appliedRevision, commit: replica.commitIndex, term: replica.term,
                          isLeader: replica.role == .leader)
+    }
+
+    /// Saves what the replica deferred (audit records, commit index, compaction) now.
+    func saveDeferred() {
+        do {
+            try replica.saveDeferred()
+        } catch {
+            NodeRuntimeLog.event(configuration.nodeID, "fatal: storage failed: \(error); exiting so the node restarts from disk")
+            exit(1)
+        }
     }
 
     private func observe(_ soft: SoftState) {

@@ -37,9 +37,8 @@ struct NodeRuntimeHTTPHandler: HTTPHandler {
             return responder.send(Problem.invalid("body", "not a batch of peer messages").response())
         }
         if let idText = request.headers[PeerTransportBatch.nodeIDHeader], let id = NodeID(idText),
-           let addressText = request.headers[PeerTransportBatch.addressHeader],
-           let address = try? PeerAddress.parse(addressText) {
-            runtime.transport.learn(id: id, address: address)
+           let addressText = request.headers[PeerTransportBatch.addressHeader] {
+            runtime.transport.learn(id: id, announced: addressText)
         }
         if !messages.isEmpty && !runtime.enqueue(.peers(messages)) {
             runtime.metrics.peerMessagesDropped(messages.count)

@@ -27,10 +27,15 @@ final class NodeRuntimeInbox: @unchecked Sendable {
     /// Queues `item` and wakes the replica thread; false when the inbox is full.
     func push(_ item: NodeInboxItem) -> Bool {
         condition.lock()
-        defer { condition.unlock() }
-        guard items.count < Self.maximumItems else { return false }
+        guard items.count < Self.maximumItems else {
+            condition.unlock()
+            return false
+        }
         items.append(item)
-        if items.count == 1 { condition.signal() }
+        let wake = items.count == 1
+        condition.unlock()
+        // Outside the lock, so the woken replica thread does not block on it at once.
+        if wake { condition.signal() }
         return true
     }
 

@@ -7,8 +7,8 @@ import Synchronization
 
 // MARK: - Transport over HTTP
 
-/// The production `Transport`: one sender thread per peer, each with a bounded queue, batching
-/// everything queued into one `POST /internal/v1/raft` over a keep-alive connection. `send`
+/// The production `Transport`: one sender per peer, batching each `send`'s messages into one
+/// pipelined `POST /internal/v1/raft` over a keep-alive connection (see `PeerSender`). `send`
 /// never blocks the replica thread; a full queue drops the oldest message (Raft retransmits) and
 /// counts it. Peer addresses start from the configuration and are learned from incoming batches.
 public final class PeerTransport: Transport, @unchecked Sendable {
@@ -22,6 +22,8 @@ public final class PeerTransport: Transport, @unchecked Sendable {
     let metrics: NodeMetrics
     private let addresses: Mutex<[NodeID: PeerAddress]>
     private let senders = Mutex<[NodeID: PeerSender]>([:])
+    /// The address header each peer sent last, parsed, so an unchanged one is not parsed again.
+    private let announced = Mutex<[NodeID: (text: String, address: PeerAddress)]>([:])
     private let stopped = Atomic<Bool>(false)
 
     /// A transport for node `selfID` reachable at `selfAddress`, knowing `peers` at first.
@@ -46,14 +48,24 @@ public final class PeerTransport: Transport, @unchecked Sendable {
         for sender in senders.withLock({ Array($0.values) }) { sender.stop() }
     }
 
-    /// Queues messages for their peers; unknown peers' messages are dropped and counted.
+    /// Sends messages to their peers, one batch per peer; unknown peers' messages are dropped
+    /// and counted.
     public func send(_ messages: [PeerMessage]) {
+        var byPeer: [(NodeID, [[UInt8]])] = []
         for message in messages where message.to != selfID {
-            guard let sender = sender(for: message.to) else {
-                metrics.peerMessagesDropped(1)
+            let encoded = PeerMessageCodec.encode(message)
+            if let slot = byPeer.firstIndex(where: { $0.0 == message.to }) {
+                byPeer[slot].1.append(encoded)
+            } else {
+                byPeer.append((message.to, [encoded]))
+            }
+        }
+        for (peer, batch) in byPeer {
+            guard let sender = sender(for: peer) else {
+                metrics.peerMessagesDropped(batch.count)
                 continue
             }
-            sender.enqueue(PeerMessageCodec.encode(message))
+            sender.enqueue(batch)
         }
     }
 
@@ -77,6 +89,16 @@ public final class PeerTransport: Transport, @unchecked Sendable {
             return book[id] != address
         }
         if changed { _ = sender(for: id) }
+    }
+
+    /// Records the address a peer announced in its batch's header; parsed only when it changed.
+    public func learn(id: NodeID, announced text: String) {
+        var address = announced.withLock { $0[id].flatMap { $0.text == text ? $0.address : nil } }
+        if address == nil {
+            address = try? PeerAddress.parse(text)
+            if let address { announced.withLock { $0[id] = (text, address) } }
+        }
+        if let address { learn(id: id, address: address) }
     }
 
     /// Whether `header` is the cluster secret (constant time in its length).

@@ -40,6 +40,8 @@ public final class WardenNode {
         if let margin = configuration.compactionMarginEntries { replicaConfiguration.compactionMarginEntries = margin }
         replicaConfiguration.raftOptions.electionTimeoutTicks = max(
             NodeRuntime.minimumElectionTicks, configuration.electionTimeoutMilliseconds / Int(NodeRuntime.tickMilliseconds))
+        replicaConfiguration.raftOptions.heartbeatIntervalTicks = max(
+            1, configuration.heartbeatIntervalMilliseconds / Int(NodeRuntime.tickMilliseconds))
         let replica: Replica
         do {
             replica = try Replica(configuration: replicaConfiguration, logStore: SQLiteLogStoreAdapter(store: store),

@@ -34,6 +34,9 @@ final class RecordingStore: LogStore {
     var saves: [DurableBatch] = []
     var failSaves = false
     var auditGaps = 0
+    /// Saves after which the stored snapshot covered entries whose audit records the store
+    /// did not hold (those entries could no longer regenerate them).
+    var compactionsAheadOfAudit = 0
 
     init(node: NodeID, configuration: ClusterConfiguration, journal: Journal) {
         self.node = node
@@ -57,6 +60,10 @@ final class RecordingStore: LogStore {
         for record in batch.auditRecords {
             if record.seq != (auditRecords.last?.seq ?? 0) + 1 { auditGaps += 1 }
             auditRecords.append(record)
+        }
+        if let compaction = batch.compaction, let image = try? ReplicaSnapshot.decode(compaction.data),
+           image.governance.auditHead.seq > (auditRecords.last?.seq ?? 0) {
+            compactionsAheadOfAudit += 1
         }
         saves.append(batch)
         journal.entries.append(.saved(node: node, batch: batch))
@@ -128,6 +135,17 @@ final class TestCluster {
         for message in messages where !isolated.contains(message.from) && !isolated.contains(message.to) {
             replicas[message.to]?.receive(message)
         }
+    }
+
+    /// Every replica saves what it deferred, as a shell does before reading its audit table.
+    func saveDeferred() throws {
+        for node in members { try replicas[node]?.saveDeferred() }
+    }
+
+    /// `node` crashes: its replica and everything only in its memory are gone; its store keeps
+    /// what completed saves wrote.
+    func crash(_ node: NodeID) {
+        replicas[node] = nil
     }
 
     func tick(advancingMilliseconds milliseconds: Int64 = 10) throws {

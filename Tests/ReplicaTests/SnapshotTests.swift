@@ -26,6 +26,8 @@ struct SnapshotTests {
         try Self.write(20, to: cluster, at: leader, firstRequest: 100)
         try cluster.tick()
         try cluster.settle()
+        // A clean stop saves what the replica deferred (audit records, commit index).
+        try cluster.saveDeferred()
         let store = cluster.stores[leader]!
         let snapshotIndex = store.storage.snapshot.metadata.index
         #expect(snapshotIndex >= 5)
@@ -80,6 +82,7 @@ struct SnapshotTests {
         _ = try cluster.await(999, at: leader)
         try cluster.tick()
         try cluster.settle()
+        try cluster.saveDeferred()
         #expect(laggingStore.auditGaps == 0)
         #expect(laggingStore.auditRecords.map(\.hash) == leaderStore.auditRecords.map(\.hash))
     }

@@ -135,6 +135,7 @@ struct WriteTests {
         cluster[first].submitWrite(requestID: 1, command: Fixture.user("anne"), actor: Fixture.operatorActor, idempotencyKey: nil)
         _ = try cluster.await(1, at: first)
         try cluster.settle()
+        try cluster.saveDeferred()
         let firstTime = try #require(cluster.stores[first]!.auditRecords.last).timeMilliseconds
         // The next leader's clock is a minute behind the first one's.
         let next = cluster.followers()[0]
@@ -144,6 +145,7 @@ struct WriteTests {
         #expect(cluster.clocks[next]!.nowMilliseconds < firstTime)
         cluster[next].submitWrite(requestID: 2, command: Fixture.user("bob"), actor: Fixture.operatorActor, idempotencyKey: nil)
         _ = try cluster.await(2, at: next)
+        try cluster.saveDeferred()
         let secondTime = try #require(cluster.stores[next]!.auditRecords.last).timeMilliseconds
         #expect(secondTime >= firstTime)
     }

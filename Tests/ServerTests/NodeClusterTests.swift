@@ -41,6 +41,23 @@ struct NodeClusterTests {
         }
     }
 
+    @Test("after a kill returns, the audit history of the node that answered already holds it (deferred audit saves)")
+    func killThenAuditShowsIt() throws {
+        let cluster = try NodeTestCluster(nodeCount: 3)
+        defer { cluster.shutdown() }
+        try cluster.startAll()
+        let leader = try #require(cluster.waitReady())
+        let follower = try #require([1, 2, 3].first { $0 != leader })
+        #expect(cluster.registerAgent("audited", on: leader, seconds: 10))
+        for (round, node) in [leader, follower, leader].enumerated() {
+            let action = round % 2 == 0 ? "kill" : "reinstate"
+            #expect(cluster.request(node, "POST", "/v1/agents/audited/\(action)", json: #"{"reason":"test"}"#)?.status == 200)
+            let page = cluster.request(node, "GET", "/v1/audit?agent=audited&consistency=serializable&limit=100")
+            let types = page?.body?["records"]?.arrayValue?.compactMap { $0["type"]?.stringValue } ?? []
+            #expect(types.filter { $0 == "agent_killed" || $0 == "agent_reinstated" }.count == round + 1, "round \(round): \(types)")
+        }
+    }
+
     @Test("mutations without credentials and peer batches without the cluster secret get 401")
     func unauthenticatedMutationsAreRefused() throws {
         let cluster = try NodeTestCluster(nodeCount: 3)
