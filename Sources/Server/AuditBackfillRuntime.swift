@@ -199,9 +199,10 @@ extension NodeRuntime {
         }
     }
 
-    /// The stored records after `after`: at most `limit` and `auditServeRecordsPerRequest`, and
+    /// The stored records after `after` (records applied but still deferred are saved first): at most `limit` and `auditServeRecordsPerRequest`, and
     /// about `maximumPageBytes` (the asking node asks again for the rest).
     private func auditRangeResponse(after: UInt64, limit: Int) -> HTTPResponse {
+        saveDeferred()
         var records: [Storage.AuditRecord] = []
         var bytes = 0
         let count = min(limit, Self.auditServeRecordsPerRequest)
