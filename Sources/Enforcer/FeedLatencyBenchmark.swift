@@ -166,23 +166,27 @@ public enum FeedLatencyBenchmark {
         init(_ description: String) { self.description = description }
     }
 
-    /// Arrival times of kill and reinstate events by revision, shared by the reader threads.
-    final class Arrivals: Sendable {
+    /// Arrival times of events by revision, shared by reader threads (also the etcd watch readers).
+    public final class Arrivals: Sendable {
         private let times = Mutex<[String: [UInt64]]>([:])
         private let ready = Atomic<Int>(0)
         private let stopped = Atomic<Bool>(false)
 
+        public init() {}
         /// Subscriptions that delivered at least one event.
-        var readyCount: Int { ready.load(ordering: .acquiring) }
+        public var readyCount: Int { ready.load(ordering: .acquiring) }
         /// Whether the readers should close.
-        var isStopped: Bool { stopped.load(ordering: .acquiring) }
+        public var isStopped: Bool { stopped.load(ordering: .acquiring) }
         /// Asks the readers to close at their next event or timeout.
-        func stop() { stopped.store(true, ordering: .releasing) }
-        func markReady() { ready.add(1, ordering: .releasing) }
-        func record(_ revision: String, at time: UInt64) { times.withLock { $0[revision, default: []].append(time) } }
-        func count(of revision: String) -> Int { times.withLock { $0[revision]?.count ?? 0 } }
+        public func stop() { stopped.store(true, ordering: .releasing) }
+        /// One more subscription is delivering.
+        public func markReady() { ready.add(1, ordering: .releasing) }
+        /// One subscriber had `revision` at `time`.
+        public func record(_ revision: String, at time: UInt64) { times.withLock { $0[revision, default: []].append(time) } }
+        /// Subscribers that had `revision` so far.
+        public func count(of revision: String) -> Int { times.withLock { $0[revision]?.count ?? 0 } }
         /// The arrivals of a revision, forgotten here (late ones start a new list nobody reads).
-        func take(_ revision: String) -> [UInt64] { times.withLock { $0.removeValue(forKey: revision) ?? [] } }
+        public func take(_ revision: String) -> [UInt64] { times.withLock { $0.removeValue(forKey: revision) ?? [] } }
     }
 
     /// One subscription's reader: timestamps each kill/reinstate after decoding its JSON.

@@ -3,7 +3,6 @@ import Foundation
 import Glibc
 import HTTP
 import JSON
-import Synchronization
 
 // MARK: - etcd watch latency (the baseline for the feed workload)
 
@@ -25,7 +24,7 @@ enum BenchEtcdWatch {
     /// Runs the workload; the two rows and the summary.
     static func run(endpoints: [BenchEndpoint], subscribers: Int, seconds: Double, prefix: String) throws -> ([BenchRunResult], BenchSummary) {
         let key = BenchBase64.encode(Array("\(prefix)/watch".utf8))
-        let arrivals = BenchArrivals()
+        let arrivals = FeedLatencyBenchmark.Arrivals()
         var readers: [Thread] = []
         let finished = DispatchSemaphore(value: 0)
         defer {
@@ -98,7 +97,7 @@ enum BenchEtcdWatch {
 
     /// One watch stream's reader: newline-delimited JSON messages; the first (`created`) marks it ready,
     /// then each event's `kv.mod_revision` is timestamped after the message is decoded.
-    private static func readWatch(_ connection: BenchStreamConnection, into arrivals: BenchArrivals) {
+    private static func readWatch(_ connection: BenchStreamConnection, into arrivals: FeedLatencyBenchmark.Arrivals) {
         var pending: [UInt8] = []
         var isReady = false
         while !arrivals.isStopped {
@@ -117,25 +116,6 @@ enum BenchEtcdWatch {
             }
         }
     }
-}
-
-/// Arrival times by revision, shared by reader threads.
-final class BenchArrivals: Sendable {
-    private let times = Mutex<[String: [UInt64]]>([:])
-    private let ready = Atomic<Int>(0)
-    private let stopped = Atomic<Bool>(false)
-
-    /// Streams that are set up.
-    var readyCount: Int { ready.load(ordering: .acquiring) }
-    /// Whether readers should close.
-    var isStopped: Bool { stopped.load(ordering: .acquiring) }
-    /// Asks the readers to close at their next message or timeout.
-    func stop() { stopped.store(true, ordering: .releasing) }
-    func markReady() { ready.add(1, ordering: .releasing) }
-    func record(_ revision: String, at time: UInt64) { times.withLock { $0[revision, default: []].append(time) } }
-    func count(of revision: String) -> Int { times.withLock { $0[revision]?.count ?? 0 } }
-    /// The arrivals of a revision, forgotten here.
-    func take(_ revision: String) -> [UInt64] { times.withLock { $0.removeValue(forKey: revision) ?? [] } }
 }
 
 // MARK: - A streamed HTTP response
