@@ -85,6 +85,13 @@ public enum FeedLatencyBenchmark {
             let answer = try post("/v1/agents", ["id": .string(agent), "name": "bench", "owner": "user:anne", "kind": "agent", "scopes": ["document:*"]])
             resumeFrom = max(resumeFrom, answer["revision"]?.integerValue ?? 0)
         }
+        // Every node must have applied the enforcer key (created just before) before it is asked for a feed.
+        for node in nodes {
+            let request = HTTPClientRequest(
+                method: "GET", target: "/v1/agents/\(pool[poolSize - 1])?consistency=at_least:\(resumeFrom)", headers: headers, body: [])
+            let response = try client.send(request, host: node.host, port: node.port)
+            guard response.status == 200 else { throw FeedBenchmarkError("\(node) did not reach revision \(resumeFrom): \(response.status)") }
+        }
         let arrivals = Arrivals()
         let finished = DispatchSemaphore(value: 0)
         var opened = 0
