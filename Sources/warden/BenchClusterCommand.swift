@@ -10,10 +10,12 @@ enum BenchClusterCommand {
         usage: warden bench cluster [--urls U1,U2,U3 | --start] [--key-file F] [--duration S] [--clients 1,64]
                                     [--workloads kill,tuples,exchange,check-linearizable,check-serializable,failover,feed,enforcer,restart]
                                     [--subscribers 100] [--restart-agents 100000] [--restart-rounds 3]
-                                    [--scale-agents 1000000] [--scale-tuples 10000000] [--out DIR] [--client pooled|raw]
+                                    [--scale-agents 1000000] [--scale-tuples 10000000] [--election-timeout-ms MS]
+                                    [--out DIR] [--client pooled|raw]
                warden bench etcd --urls U1,U2,U3 [--duration S] [--clients 1,64] [--workloads put,range,watch] [--subscribers 100]
                                  [--out DIR] [--client pooled|raw]
-          --start runs `warden init` and 3 × `warden serve` on free loopback ports in a temp dir and stops them after;
+          --start runs `warden init` and 3 × `warden serve` on free loopback ports in a temp dir and stops them after
+          (--election-timeout-ms is passed to each `warden serve`: raise it on an overloaded host);
           the admin key comes from --key-file or WARDEN_KEY; failover, restart and scale need --start (they kill -9
           nodes or read their memory); scale (1 M agents + 10 M tuples by default, long) runs only when named;
           feed / etcd watch: kill (put) → each of --subscribers SSE subscribers (watchers), one kill at a time;
@@ -55,6 +57,7 @@ enum BenchClusterCommand {
         var restartRounds = BenchRestart.defaultRounds
         var scaleAgents = BenchScale.defaultAgents
         var scaleTuples = BenchScale.defaultTuples
+        var electionTimeoutMilliseconds: Int? = nil
     }
 
     /// `warden bench cluster …`.
@@ -74,7 +77,8 @@ enum BenchClusterCommand {
             }
             if options.start {
                 FileHandleOutput.standardError("starting a local 3-node cluster…")
-                let started = try BenchLocalCluster()
+                let started = try BenchLocalCluster(
+                    serveFlags: options.electionTimeoutMilliseconds.map { ["--election-timeout-ms", String($0)] } ?? [])
                 cluster = started
                 options.urls = started.endpoints
                 key = started.adminKey
@@ -243,6 +247,9 @@ enum BenchClusterCommand {
                 guard !list.isEmpty, list.allSatisfy(allowedWorkloads.contains) else { return nil }
                 options.workloads = list
             case "--out": options.out = value
+            case "--election-timeout-ms":
+                guard let milliseconds = Int(value), (10...60_000).contains(milliseconds) else { return nil }
+                options.electionTimeoutMilliseconds = milliseconds
             case "--subscribers", "--restart-agents", "--restart-rounds", "--scale-agents", "--scale-tuples":
                 guard let count = Int(value), (1...maximumCount).contains(count) else { return nil }
                 switch flag {
