@@ -11,8 +11,9 @@ import Synchronization
 /// each node's resident memory). For the restart and scale workloads' setup, which need a state
 /// of a given size rather than a duration.
 struct BenchBulkLoader: Sendable {
-    /// Tries per item before the load gives up on it.
-    static let attemptsPerItem = 50
+    /// How long one item is retried through 5xx answers and lost connections (elections, a
+    /// leader stalled by a large snapshot) before the load gives up.
+    static let retrySeconds = 120.0
     /// Pause after a failed try.
     static let retryMicroseconds: UInt32 = 20_000
     /// How often the progress loop looks whether every thread is done.
@@ -49,6 +50,8 @@ struct BenchBulkLoader: Sendable {
                     var request = make(item)
                     request.headers.replace(name: "Idempotency-Key", value: "\(name)-\(start)-\(item)")
                     var attempt = 0
+                    var giveUp = false
+                    let retryUntil = benchNowNanoseconds() + UInt64(Self.retrySeconds * 1e9)
                     while true {
                         attempt += 1
                         let began = benchNowNanoseconds()
@@ -57,7 +60,7 @@ struct BenchBulkLoader: Sendable {
                             let (status, body) = try connection.send(request, to: endpoints[endpointIndex])
                             if !(200..<300).contains(status) {
                                 problem = "HTTP \(status): \(String(decoding: body.prefix(160), as: UTF8.self))"
-                                if status < 500 { attempt = Self.attemptsPerItem }
+                                if status < 500 { giveUp = true }
                             }
                         } catch {
                             problem = "\(endpoints[endpointIndex]): \(error)"
@@ -73,7 +76,7 @@ struct BenchBulkLoader: Sendable {
                         if result.errorSamples.count < BenchLoadRunner.maximumErrorSamples && !result.errorSamples.contains(problem) {
                             result.errorSamples.append(problem)
                         }
-                        if attempt >= Self.attemptsPerItem {
+                        if giveUp || benchNowNanoseconds() >= retryUntil {
                             failure.withLock { $0 = $0 ?? "item \(item) failed \(attempt) time(s), last: \(problem)" }
                             break
                         }
