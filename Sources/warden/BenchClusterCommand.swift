@@ -8,17 +8,35 @@ import Glibc
 enum BenchClusterCommand {
     static let usage = """
         usage: warden bench cluster [--urls U1,U2,U3 | --start] [--key-file F] [--duration S] [--clients 1,64]
-                                    [--workloads kill,tuples,exchange,check-linearizable,check-serializable,failover] [--out DIR]
-                                    [--client pooled|raw]
-               warden bench etcd --urls U1,U2,U3 [--duration S] [--clients 1,64] [--workloads put,range] [--out DIR] [--client pooled|raw]
-          --start runs `warden init` and 3 × `warden serve` on free loopback ports in a temp dir and stops them after;
-          the admin key comes from --key-file or WARDEN_KEY; failover needs --start (it kills -9 the leader);
+                                    [--workloads kill,tuples,exchange,check-linearizable,check-serializable,failover,feed,enforcer,restart]
+                                    [--subscribers 100] [--restart-agents 100000] [--restart-rounds 3]
+                                    [--scale-agents 1000000] [--scale-tuples 10000000] [--election-timeout-ms MS]
+                                    [--out DIR] [--client pooled|raw]
+               warden bench etcd --urls U1,U2,U3 [--duration S] [--clients 1,64] [--workloads put,range,watch] [--subscribers 100]
+                                 [--out DIR] [--client pooled|raw]
+          --start runs `warden init` and 3 × `warden serve` on free loopback ports in a temp dir and stops them after
+          (--election-timeout-ms is passed to each `warden serve`: raise it on an overloaded host);
+          the admin key comes from --key-file or WARDEN_KEY; failover, restart and scale need --start (they kill -9
+          nodes or read their memory); scale (1 M agents + 10 M tuples by default, long) runs only when named;
+          feed / etcd watch: kill (put) → each of --subscribers SSE subscribers (watchers), one kill at a time;
+          enforcer: `warden enforcer` local checks vs nginx answering a constant (if installed), same generator;
           --client raw uses a lean blocking socket client instead of HTTPClient (to measure the client's own cost)
         """
-    /// Every Warden workload, in the order they run.
-    static let wardenWorkloads = ["kill", "tuples", "exchange", "check-linearizable", "check-serializable", "failover"]
+    /// Every Warden workload, in the order they run (whatever order they are named in).
+    static let wardenWorkloads = ["kill", "tuples", "exchange", "check-linearizable", "check-serializable", "failover", "feed", "enforcer",
+                                  "restart", "scale"]
+    /// Workloads run when none are named: all but the long `scale`.
+    static let defaultWardenWorkloads = wardenWorkloads.filter { $0 != "scale" }
+    /// Closed-loop workloads, run once per client count.
+    static let closedLoopWorkloads: Set<String> = ["kill", "tuples", "exchange", "check-linearizable", "check-serializable"]
+    /// Workloads that need a cluster this process started.
+    static let startOnlyWorkloads: Set<String> = ["failover", "restart", "scale"]
     /// Every etcd workload.
-    static let etcdWorkloads = ["put", "range"]
+    static let etcdWorkloads = ["put", "range", "watch"]
+    /// etcd workloads run when none are named.
+    static let defaultEtcdWorkloads = ["put", "range"]
+    /// Largest count accepted for --subscribers, --restart-agents, --scale-agents, --scale-tuples.
+    static let maximumCount = 100_000_000
     /// Longest measured duration accepted, so a run is always bounded.
     static let maximumDurationSeconds = 600.0
     /// Most concurrent clients accepted (one thread each).
@@ -34,6 +52,12 @@ enum BenchClusterCommand {
         var workloads: [String] = []
         var out: String? = nil
         var clientKind = BenchClientKind.pooled
+        var subscribers = BenchFeed.defaultSubscribers
+        var restartAgents = BenchRestart.defaultAgents
+        var restartRounds = BenchRestart.defaultRounds
+        var scaleAgents = BenchScale.defaultAgents
+        var scaleTuples = BenchScale.defaultTuples
+        var electionTimeoutMilliseconds: Int? = nil
     }
 
     /// `warden bench cluster …`.
@@ -42,7 +66,8 @@ enum BenchClusterCommand {
             FileHandleOutput.standardError(usage)
             return 2
         }
-        if options.workloads.isEmpty { options.workloads = wardenWorkloads }
+        if options.workloads.isEmpty { options.workloads = defaultWardenWorkloads }
+        options.workloads = wardenWorkloads.filter(options.workloads.contains)
         var cluster: BenchLocalCluster? = nil
         defer { cluster?.stop() }
         do {
@@ -52,7 +77,8 @@ enum BenchClusterCommand {
             }
             if options.start {
                 FileHandleOutput.standardError("starting a local 3-node cluster…")
-                let started = try BenchLocalCluster()
+                let started = try BenchLocalCluster(
+                    serveFlags: options.electionTimeoutMilliseconds.map { ["--election-timeout-ms", String($0)] } ?? [])
                 cluster = started
                 options.urls = started.endpoints
                 key = started.adminKey
@@ -72,13 +98,21 @@ enum BenchClusterCommand {
             FileHandleOutput.standardError(usage)
             return 2
         }
-        if options.workloads.isEmpty { options.workloads = etcdWorkloads }
+        if options.workloads.isEmpty { options.workloads = defaultEtcdWorkloads }
         let load = loadAverage()
         let admin = BenchAdmin(endpoint: options.urls[0], key: "")
         let prefix = runPrefix()
         var runs: [BenchRunResult] = []
+        var summaries: [BenchSummary] = []
         do {
             for workload in options.workloads {
+                if workload == "watch" {
+                    let (rows, summary) = try BenchEtcdWatch.run(endpoints: options.urls, subscribers: options.subscribers,
+                                                                 seconds: options.duration, prefix: prefix)
+                    runs += rows
+                    summaries.append(summary)
+                    continue
+                }
                 for clients in options.clients {
                     let source = workload == "put"
                         ? BenchEtcdWorkloads.put(prefix: prefix) : try BenchEtcdWorkloads.range(admin, prefix: prefix)
@@ -87,46 +121,73 @@ enum BenchClusterCommand {
                     runs.append(result)
                 }
             }
-            return try finish(runs: runs, failover: nil, target: "etcd", load: load, options: options)
+            return try finish(runs: runs, summaries: summaries, target: "etcd", load: load, options: options)
         } catch {
             FileHandleOutput.standardError("warden bench etcd: \(error)")
             return 1
         }
     }
 
-    /// Sets up and runs each Warden workload at each client count, then failover.
+    /// Runs each named Warden workload in the canonical order: closed loops at each client count, then the others.
     private static func runWarden(_ options: Options, key: String, cluster: BenchLocalCluster?) throws -> Int32 {
         let load = loadAverage()
         let admin = BenchAdmin(endpoint: options.urls[0], key: key)
         let prefix = runPrefix()
         let runner = BenchLoadRunner(endpoints: options.urls, clientKind: options.clientKind)
         var runs: [BenchRunResult] = []
-        for workload in options.workloads where workload != "failover" {
-            for clients in options.clients {
-                let scoped = "\(prefix)-\(workload)-\(clients)"
-                do {
-                    let source = try setUp(workload, admin: admin, prefix: scoped, clients: clients)
-                    runs.append(runner.run(workload: workload, clients: clients, seconds: options.duration, source: source).0)
-                } catch {
-                    FileHandleOutput.standardError("\(workload) c=\(clients) skipped: setup failed: \(error)")
+        var summaries: [BenchSummary] = []
+        for workload in options.workloads {
+            if closedLoopWorkloads.contains(workload) {
+                for clients in options.clients {
+                    let scoped = "\(prefix)-\(workload)-\(clients)"
+                    do {
+                        let source = try setUp(workload, admin: admin, prefix: scoped, clients: clients)
+                        runs.append(runner.run(workload: workload, clients: clients, seconds: options.duration, source: source).0)
+                    } catch {
+                        FileHandleOutput.standardError("\(workload) c=\(clients) skipped: setup failed: \(error)")
+                    }
                 }
+                continue
+            }
+            if startOnlyWorkloads.contains(workload) && cluster == nil {
+                FileHandleOutput.standardError("\(workload) skipped: it needs --start (it kills -9 nodes or reads their memory)")
+                continue
+            }
+            FileHandleOutput.standardError("\(workload)…")
+            do {
+                let (rows, summary) = try runSpecial(workload, options: options, admin: admin, cluster: cluster, prefix: "\(prefix)-\(workload)")
+                runs += rows
+                summaries.append(summary)
+            } catch {
+                FileHandleOutput.standardError("\(workload) failed: \(error)")
             }
         }
-        var failover: BenchFailover.Outcome? = nil
-        if options.workloads.contains("failover") {
-            if let cluster {
-                do {
-                    let outcome = try BenchFailover.run(cluster: cluster, prefix: prefix, seconds: options.duration)
-                    failover = outcome
-                    runs.append(outcome.run)
-                } catch {
-                    FileHandleOutput.standardError("failover failed: \(error)")
-                }
-            } else {
-                FileHandleOutput.standardError("failover skipped: it needs --start (the benchmark kills -9 a node it started)")
-            }
+        return try finish(runs: runs, summaries: summaries, target: "warden", load: load, options: options)
+    }
+
+    /// Runs one of the workloads that are not a plain closed loop: its rows and summary.
+    private static func runSpecial(_ workload: String, options: Options, admin: BenchAdmin, cluster: BenchLocalCluster?,
+                                   prefix: String) throws -> ([BenchRunResult], BenchSummary) {
+        func started() throws -> BenchLocalCluster {
+            guard let cluster else { throw BenchError("\(workload) needs --start") }
+            return cluster
         }
-        return try finish(runs: runs, failover: failover, target: "warden", load: load, options: options)
+        switch workload {
+        case "failover":
+            let outcome = try BenchFailover.run(cluster: try started(), prefix: prefix, seconds: options.duration)
+            return ([outcome.run], outcome.summary)
+        case "feed":
+            return try BenchFeed.run(endpoints: options.urls, admin: admin, subscribers: options.subscribers, seconds: options.duration, prefix: prefix)
+        case "enforcer":
+            return try BenchEnforcer.run(endpoints: options.urls, admin: admin, clients: options.clients, seconds: options.duration,
+                                         prefix: prefix, clientKind: options.clientKind)
+        case "restart":
+            let outcome = try BenchRestart.run(cluster: try started(), prefix: prefix, agents: options.restartAgents, rounds: options.restartRounds)
+            return ([outcome.load, outcome.restart], outcome.summary)
+        default:
+            let outcome = try BenchScale.run(cluster: try started(), prefix: prefix, agents: options.scaleAgents, tuples: options.scaleTuples)
+            return ([outcome.agentLoad, outcome.tupleLoad], outcome.summary)
+        }
     }
 
     /// Registers what a workload needs and returns its request source.
@@ -140,23 +201,20 @@ enum BenchClusterCommand {
         }
     }
 
-    /// Prints the table (and failover line) and writes the JSON and SVG files.
-    private static func finish(runs: [BenchRunResult], failover: BenchFailover.Outcome?, target: String, load: String,
+    /// Prints the table and the summaries' lines, and writes the JSON and SVG files.
+    private static func finish(runs: [BenchRunResult], summaries: [BenchSummary], target: String, load: String,
                                options: Options) throws -> Int32 {
-        print("# \(target), load average at start: \(load), \(ProcessInfo.processInfo.activeProcessorCount) CPUs, "
+        print("# \(target), load average at start: \(load), now: \(loadAverage()), \(ProcessInfo.processInfo.activeProcessorCount) CPUs, "
               + "\(options.clientKind.rawValue) client, \(BenchLoadRunner.warmupSeconds) s warm-up not measured")
         print(BenchReportTable.render(runs))
-        if let failover {
-            let recovery = failover.recoveryMilliseconds.map { BenchFormat.fixed($0, 1) } ?? "never"
-            print("failover: killed leader \(failover.killedLeader), writes succeeded again after \(recovery) ms "
-                  + "(longest gap \(BenchFormat.fixed(failover.longestGapMilliseconds, 1)) ms, target ≤ \(Int(BenchFailover.targetMilliseconds)) ms), "
-                  + "new leader \(failover.newLeader.map(String.init) ?? "?")")
+        for summary in summaries {
+            for line in summary.lines { print(line) }
         }
         for run in runs where !run.errorSamples.isEmpty {
             print("errors in \(run.workload) c=\(run.clients): \(run.errorSamples.joined(separator: " | "))")
         }
         if let out = options.out {
-            for path in try BenchReportJSON.write(runs: runs, failover: failover, target: target, load: load, to: out) {
+            for path in try BenchReportJSON.write(runs: runs, summaries: summaries, target: target, load: load, to: out) {
                 print("wrote \(path)")
             }
         }
@@ -189,6 +247,20 @@ enum BenchClusterCommand {
                 guard !list.isEmpty, list.allSatisfy(allowedWorkloads.contains) else { return nil }
                 options.workloads = list
             case "--out": options.out = value
+            case "--election-timeout-ms":
+                guard let milliseconds = Int(value), (10...60_000).contains(milliseconds) else { return nil }
+                options.electionTimeoutMilliseconds = milliseconds
+            case "--subscribers", "--restart-agents", "--restart-rounds", "--scale-agents", "--scale-tuples":
+                guard let count = Int(value), (1...maximumCount).contains(count) else { return nil }
+                switch flag {
+                case "--subscribers":
+                    guard count <= maximumClients else { return nil }
+                    options.subscribers = count
+                case "--restart-agents": options.restartAgents = count
+                case "--restart-rounds": options.restartRounds = count
+                case "--scale-agents": options.scaleAgents = count
+                default: options.scaleTuples = count
+                }
             case "--client":
                 guard let kind = BenchClientKind(rawValue: value) else { return nil }
                 options.clientKind = kind

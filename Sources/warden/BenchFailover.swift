@@ -34,6 +34,21 @@ enum BenchFailover {
         var longestGapMilliseconds: Double
         /// Node id leading after recovery (nil if unknown).
         var newLeader: Int?
+
+        /// The printed line and the JSON object.
+        var summary: BenchSummary {
+            let recovery = recoveryMilliseconds.map { BenchFormat.fixed($0, 1) } ?? "never"
+            let line = "failover: killed leader \(killedLeader), writes succeeded again after \(recovery) ms "
+                + "(longest gap \(BenchFormat.fixed(longestGapMilliseconds, 1)) ms, target ≤ \(Int(targetMilliseconds)) ms), "
+                + "new leader \(newLeader.map(String.init) ?? "?")"
+            return BenchSummary(name: "failover", lines: [line], json: .object([
+                "killed_leader": .integer(Int64(killedLeader)),
+                "new_leader": newLeader.map { .integer(Int64($0)) } ?? .null,
+                "recovery_ms": recoveryMilliseconds.map { .double($0) } ?? .null,
+                "longest_gap_ms": .double(longestGapMilliseconds),
+                "target_ms": .double(targetMilliseconds),
+            ]))
+        }
     }
 
     /// Runs the failover scenario on a cluster this process started.

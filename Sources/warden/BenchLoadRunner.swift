@@ -39,6 +39,24 @@ struct BenchRequestSource: Sendable {
     var make: @Sendable (_ client: Int, _ sequence: Int) -> HTTPClientRequest
     /// Statuses that count as a successful operation.
     var successStatuses: Set<Int> = [200, 201]
+    /// Bytes a successful answer's body must contain (nil: any body), e.g. `"allowed":true`.
+    var requiredBody: [UInt8]? = nil
+
+    /// Whether an answer counts as a success.
+    func succeeded(status: Int, body: [UInt8]) -> Bool {
+        guard successStatuses.contains(status) else { return false }
+        guard let requiredBody, !requiredBody.isEmpty else { return true }
+        return Self.contains(body, requiredBody)
+    }
+
+    /// Whether `needle` occurs in `haystack`.
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard haystack.count >= needle.count else { return false }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            if haystack[start..<(start + needle.count)].elementsEqual(needle) { return true }
+        }
+        return false
+    }
 }
 
 /// Monotonic clock in nanoseconds.
@@ -221,7 +239,7 @@ struct BenchClientWorker: Sendable {
             var failure: String? = nil
             do {
                 let (status, body) = try connection.send(request, to: endpoint)
-                if !source.successStatuses.contains(status) {
+                if !source.succeeded(status: status, body: body) {
                     failure = "HTTP \(status): \(String(decoding: body.prefix(160), as: UTF8.self))"
                 }
                 // A 5xx (no leader, leadership lost) is retried as the same operation, so a

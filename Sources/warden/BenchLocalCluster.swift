@@ -25,11 +25,14 @@ final class BenchLocalCluster {
     /// Node endpoints, node 1 first.
     let endpoints: [BenchEndpoint]
     private let binary: String
+    /// Extra `warden serve` flags every node gets (e.g. `--election-timeout-ms 1000`).
+    private let serveFlags: [String]
     private var processes: [Int: Process] = [:]
 
     /// Initializes and starts a cluster on free loopback ports, waiting until every node is ready.
-    init() throws {
+    init(serveFlags: [String] = []) throws {
         binary = Self.executablePath()
+        self.serveFlags = serveFlags
         let template = "/tmp/warden-bench-XXXXXX"
         var bytes = Array(template.utf8CString)
         guard let made = mkdtemp(&bytes) else { throw BenchError("mkdtemp failed: errno \(errno)") }
@@ -49,7 +52,7 @@ final class BenchLocalCluster {
     func start(node: Int) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--config", "\(directory)/node-\(node)/warden.conf"]
+        process.arguments = ["serve", "--config", "\(directory)/node-\(node)/warden.conf"] + serveFlags
         let logPath = "\(directory)/node-\(node)/serve.log"
         if !FileManager.default.fileExists(atPath: logPath) && !FileManager.default.createFile(atPath: logPath, contents: nil) {
             throw BenchError("cannot create \(logPath)")

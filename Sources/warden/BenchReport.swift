@@ -60,12 +60,25 @@ enum BenchReportTable {
     }
 }
 
+// MARK: - Summaries
+
+/// What a workload reports besides its rows: lines printed under the table and an object in the
+/// JSON file under `name` (failover recovery, feed fan-out, enforcer/nginx ratios, restart, memory).
+struct BenchSummary: Sendable {
+    /// Key in the JSON document.
+    var name: String
+    /// Lines printed after the table.
+    var lines: [String]
+    /// Raw figures.
+    var json: JSONValue
+}
+
 // MARK: - JSON
 
 /// The raw figures of a run as JSON: every run's counts, quantiles, per-second series, CDF and errors.
 enum BenchReportJSON {
-    /// The whole report.
-    static func document(runs: [BenchRunResult], failover: BenchFailover.Outcome?, target: String, load: String) -> JSONValue {
+    /// The whole report: every run, and each workload summary under its name.
+    static func document(runs: [BenchRunResult], summaries: [BenchSummary], target: String, load: String) -> JSONValue {
         var object: [String: JSONValue] = [
             "generated_at": .string(ISO8601DateFormatter().string(from: Date())),
             "target": .string(target),
@@ -74,15 +87,7 @@ enum BenchReportJSON {
             "warmup_seconds": .double(BenchLoadRunner.warmupSeconds),
             "runs": .array(runs.map(run)),
         ]
-        if let failover {
-            object["failover"] = .object([
-                "killed_leader": .integer(Int64(failover.killedLeader)),
-                "new_leader": failover.newLeader.map { .integer(Int64($0)) } ?? .null,
-                "recovery_ms": failover.recoveryMilliseconds.map { .double($0) } ?? .null,
-                "longest_gap_ms": .double(failover.longestGapMilliseconds),
-                "target_ms": .double(BenchFailover.targetMilliseconds),
-            ])
-        }
+        for summary in summaries { object[summary.name] = summary.json }
         return .object(object)
     }
 
@@ -107,13 +112,13 @@ enum BenchReportJSON {
     }
 
     /// Writes `bench-<timestamp>.json` and one CDF SVG per workload into `directory`; returns the paths.
-    static func write(runs: [BenchRunResult], failover: BenchFailover.Outcome?, target: String, load: String,
+    static func write(runs: [BenchRunResult], summaries: [BenchSummary], target: String, load: String,
                       to directory: String) throws -> [String] {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let stamp = timestamp()
         var paths: [String] = []
         let jsonPath = "\(directory)/bench-\(stamp).json"
-        let bytes = JSONWriter().bytes(document(runs: runs, failover: failover, target: target, load: load))
+        let bytes = JSONWriter().bytes(document(runs: runs, summaries: summaries, target: target, load: load))
         try Data(bytes).write(to: URL(fileURLWithPath: jsonPath))
         paths.append(jsonPath)
         var workloads: [String] = []
