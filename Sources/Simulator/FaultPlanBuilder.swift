@@ -57,9 +57,11 @@ struct FaultPlanBuilder {
             now += random.uniform(in: configuration.gapBetweenFaults)
         }
         var ordered = events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+        // Belt and braces: every episode already undoes itself by the window's end.
         if classes.contains(.network) || classes.contains(.figure8) {
-            // Belt and braces: every episode already undoes itself by the window's end.
             ordered.append(ScheduledFault(time: window, event: .healPartitions))
+        }
+        if classes.contains(.network) {
             ordered.append(ScheduledFault(time: window, event: .restoreLinks))
         }
         return ordered
