@@ -18,7 +18,10 @@ public struct FaultClasses: OptionSet, Hashable, Sendable {
     public static let storage = FaultClasses(rawValue: 1 << 2)
     /// Clock skew and timer drift per node.
     public static let clock = FaultClasses(rawValue: 1 << 3)
-    /// Every class.
+    /// Only the targeted figure-8 schedule (see `FaultPlanBuilder`), one episode after another.
+    /// Plans with `.network` also get one such episode in a quarter of the seeds.
+    public static let figure8 = FaultClasses(rawValue: 1 << 4)
+    /// Every class (figure-8 episodes come in with `.network`).
     public static let all: FaultClasses = [.network, .process, .storage, .clock]
 }
 
@@ -43,6 +46,16 @@ public enum FaultEvent: Equatable, Sendable {
     case isolate(NodeID)
     /// Cut off whichever node leads when the event applies (resolved by the driver).
     case isolateLeader
+    /// Cut off the next node to win an election the moment it wins, before its first append
+    /// leaves (resolved by the driver; disarmed by the next heal or rotation).
+    case isolateNextLeader
+    /// Heal every partition, then cut off again only the leader isolated most recently by
+    /// `isolateLeader` or `isolateNextLeader`: the earlier ones rejoin the cluster.
+    case rotateIsolatedLeaders
+    /// The moment a leader's commit index next moves, heal every partition and cut off only
+    /// that leader, before anything it sends with the new commit index leaves (resolved by the
+    /// driver; disarmed by the next heal).
+    case rotateAtNextCommit
     /// Remove every partition and flapping link.
     case healPartitions
     /// Clog one directed link (messages held, not lost).
@@ -130,6 +143,8 @@ public struct FaultPlan: Equatable, Sendable {
     public let configuration: Configuration
     /// Every event in time order (ties keep generation order).
     public let events: [ScheduledFault]
+    /// Whether the plan holds a figure-8 episode (the run then cuts appends to few entries).
+    public var hasFigure8Episode: Bool { events.contains { $0.event == .isolateNextLeader } }
     /// When the healing period begins: no fault starts at or after this time.
     public let healingStartsAt: VirtualNanoseconds
     /// When the run should end, after the healing period.

@@ -9,9 +9,17 @@ struct FaultPlanBuilder {
     private var nodeDownUntil: [VirtualNanoseconds]
     private var nodeSlowUntil: [VirtualNanoseconds]
     private let corruptibleNodes: [NodeID]
+    /// Draws the mixed-in figure-8 episode, apart from the other episodes.
+    private var figure8Random: SeededRandom
+    /// The span of the mixed-in figure-8 episode, which other network episodes keep out of.
+    private var figure8Span: Range<VirtualNanoseconds> = 0..<0
+
+    /// The share of plans with network faults that get one figure-8 episode.
+    static let figure8Rate = 0.25
 
     init(seed: UInt64, classes: FaultClasses, configuration: FaultPlan.Configuration) {
         random = SeededRandom(seed: seed, stream: RandomStreams.faultPlan)
+        figure8Random = SeededRandom(seed: seed, stream: RandomStreams.figure8)
         self.classes = classes
         self.configuration = configuration
         nodeDownUntil = Array(repeating: 0, count: configuration.nodeCount)
@@ -31,23 +39,29 @@ struct FaultPlanBuilder {
     private var window: VirtualNanoseconds { configuration.faultWindow }
 
     mutating func build() -> [ScheduledFault] {
-        let enabled = [FaultClasses.network, .process, .storage, .clock].filter { classes.contains($0) }
+        let enabled = [FaultClasses.network, .process, .storage, .clock, .figure8].filter { classes.contains($0) }
         guard !enabled.isEmpty else { return [] }
+        if classes.contains(.network) && configuration.nodeCount > 1 && figure8Random.bernoulli(Self.figure8Rate) {
+            addMixedInFigure8Episode()
+        }
         var now = random.uniform(in: configuration.gapBetweenFaults)
         while now < window {
             switch random.pick(enabled)! {
             case .network: addNetworkEpisode(at: now)
             case .process: addProcessEpisode(at: now)
             case .storage: addStorageFault(at: now)
+            case .figure8: addFigure8Episode(at: now)
             default: addClockFault(at: now)
             }
             precondition(events.count < FaultPlan.maximumEvents, "fault plan exceeds \(FaultPlan.maximumEvents) events")
             now += random.uniform(in: configuration.gapBetweenFaults)
         }
         var ordered = events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
-        if classes.contains(.network) {
-            // Belt and braces: every episode already undoes itself by the window's end.
+        // Belt and braces: every episode already undoes itself by the window's end.
+        if classes.contains(.network) || classes.contains(.figure8) {
             ordered.append(ScheduledFault(time: window, event: .healPartitions))
+        }
+        if classes.contains(.network) {
             ordered.append(ScheduledFault(time: window, event: .restoreLinks))
         }
         return ordered
@@ -68,6 +82,7 @@ extension FaultPlanBuilder {
     private mutating func addNetworkEpisode(at start: VirtualNanoseconds) {
         guard start >= networkBusyUntil else { return }
         let end = episodeEnd(from: start)
+        guard end <= figure8Span.lowerBound || start >= figure8Span.upperBound else { return }
         networkBusyUntil = end
         let nodes = random.shuffled(0..<configuration.nodeCount)
         let nodeCount = configuration.nodeCount
@@ -97,6 +112,48 @@ extension FaultPlanBuilder {
             add(.degradeLinks(randomDegradedLinks()), at: start)
             add(.restoreLinks, at: end)
         }
+    }
+
+    /// The mixed-in figure-8 episode: at a random time of the window, drawn from its own stream.
+    private mutating func addMixedInFigure8Episode() {
+        let latest = window > Self.figure8Length ? window - Self.figure8Length : 0
+        let start = figure8Random.uniform(in: 0...latest)
+        var episodeRandom = figure8Random
+        figure8Span = start..<addFigure8Episode(at: start, random: &episodeRandom)
+        figure8Random = episodeRandom
+    }
+
+    /// The longest a figure-8 episode lasts.
+    static let figure8Length = VirtualTime.milliseconds(5_200)
+
+    private mutating func addFigure8Episode(at start: VirtualNanoseconds) {
+        guard start >= networkBusyUntil else { return }
+        var episodeRandom = random
+        networkBusyUntil = addFigure8Episode(at: start, random: &episodeRandom)
+        random = episodeRandom
+    }
+
+    /// Raft's Figure 8, set up by partitions: leaders that write tails of their own term nobody
+    /// else holds, then come back one by one. The leader L1 is cut off while clients keep
+    /// writing to it; the next leader L2 is cut off the moment it wins (so the node that elected
+    /// it never gets an entry of its term) and writes its own tail alone. Then L1 rejoins, wins
+    /// again and ships its old-term tail to the others; a tail longer than one append (the
+    /// simulation cuts appends short in these runs) is acknowledged an old-term entry at a time,
+    /// which a correct leader must not count toward commit. The moment that leader's commit
+    /// index moves, it is cut off and L2 rejoins: if the commit landed on an old-term entry,
+    /// L2's later-term tail wins the election and overwrites it. Returns the episode's end.
+    @discardableResult
+    private mutating func addFigure8Episode(at start: VirtualNanoseconds, random episodeRandom: inout SeededRandom) -> VirtualNanoseconds {
+        let secondLeaderWrites = episodeRandom.uniform(in: VirtualTime.milliseconds(800)...VirtualTime.milliseconds(2_000))
+        let rejoined = episodeRandom.uniform(in: VirtualTime.milliseconds(1_000)...VirtualTime.milliseconds(3_000))
+        add(.isolateLeader, at: start)
+        add(.isolateNextLeader, at: start)
+        let rotation = start + secondLeaderWrites
+        add(.rotateIsolatedLeaders, at: rotation)
+        add(.rotateAtNextCommit, at: rotation)
+        let end = min(rotation + rejoined, window)
+        add(.healPartitions, at: end)
+        return end
     }
 
     /// FoundationDB's swizzle-clogging: clog a random subset of links one by one over the first

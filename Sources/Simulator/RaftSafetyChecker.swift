@@ -35,7 +35,12 @@ extension RaftCore: RaftView {
 /// - state machine safety and log matching on the committed prefix: an index, once committed
 ///   anywhere, holds the same term and bytes on every node that commits it;
 /// - leader completeness: a node that becomes leader holds every entry committed so far;
-/// - log matching between a new leader and each follower on their recent common entries.
+/// - log matching between a new leader and each follower on their recent common entries;
+/// - a leader commits by counting replicas only entries of its own term (Raft §5.4.2, the
+///   Figure 8 rule): while a node leads one term, its commit index may only move to an index
+///   whose entry carries that term; entries of earlier terms commit indirectly, under one of its
+///   own. The commit index a node brings into its leadership (from its follower days, its disk or
+///   a snapshot) is its starting point, not an advance.
 public struct RaftSafetyChecker {
     /// How many recent entries a new leader's log is compared with each follower's.
     static let logMatchingWindow: UInt64 = 64
@@ -47,6 +52,8 @@ public struct RaftSafetyChecker {
     private var lastCommit: [UInt64]
     private var checkedThrough: [UInt64]
     private var lastLeaderTerm: [UInt64]
+    /// The commit index each node had when last seen leading `lastLeaderTerm`.
+    private var leaderCommit: [UInt64]
     /// Term (0: not seen) and content hash of every index seen committed, at `index - 1`.
     private var committedTerms: [UInt64] = []
     private var committedHashes: [UInt64] = []
@@ -56,6 +63,7 @@ public struct RaftSafetyChecker {
         lastCommit = Array(repeating: 0, count: nodeCount)
         checkedThrough = Array(repeating: 0, count: nodeCount)
         lastLeaderTerm = Array(repeating: 0, count: nodeCount)
+        leaderCommit = Array(repeating: 0, count: nodeCount)
     }
 
     /// The highest index seen committed anywhere.
@@ -142,11 +150,27 @@ public struct RaftSafetyChecker {
             report("election safety", "nodes \(other) and \(node) both led term \(core.term)")
         }
         leaderOfTerm[core.term] = node
-        guard lastLeaderTerm[node] != core.term else { return }
+        guard lastLeaderTerm[node] != core.term else {
+            checkLeaderCommit(node, core: core, report: report)
+            return
+        }
         lastLeaderTerm[node] = core.term
+        leaderCommit[node] = core.commitIndex
         checkLeaderCompleteness(node, core: core, report: report)
         for (follower, view) in views().enumerated() where follower != node {
             if let view { checkLogMatching(leader: node, core, follower: follower, view, report: report) }
+        }
+    }
+
+    /// The Figure 8 rule: a leader's commit advance lands on an entry of its own term. (The
+    /// entry at the new commit index is still in the log: compaction trails the applied index.)
+    private mutating func checkLeaderCommit(_ node: Int, core: any RaftView, report: Report) {
+        guard core.commitIndex > leaderCommit[node] else { return }
+        let previous = leaderCommit[node]
+        leaderCommit[node] = core.commitIndex
+        if let entryTerm = core.term(at: core.commitIndex), entryTerm != core.term {
+            report("leader commits only its own term",
+                   "node \(node), leading term \(core.term), moved its commit index from \(previous) to \(core.commitIndex), an entry of term \(entryTerm)")
         }
     }
 

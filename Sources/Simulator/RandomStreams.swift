@@ -25,4 +25,7 @@ public enum RandomStreams {
     public static let storage: UInt64 = 4
     /// The fault plan (nemesis timeline).
     public static let faultPlan: UInt64 = 0xFA01_7000
+    /// Whether and when a plan with network faults gets its figure-8 episode (its own stream,
+    /// so the other episodes of seeds without one stay as they were).
+    public static let figure8: UInt64 = 0xFA01_7008
 }

@@ -9,6 +9,29 @@ extension Simulation {
     func checkStep(_ node: SimulatedNode) {
         guard let replica = node.replica else { return }
         safety.check(node: node.index, view: replica.raft, views: { self.nodes.map { $0.replica?.raft } }) { self.violation($0, $1) }
+        leaderQuorum.observe(node: node.index, role: replica.role, term: replica.term)
+    }
+
+    /// No leading without a quorum, after `node`'s own timer ticked.
+    func checkTick(_ node: SimulatedNode) {
+        guard let replica = node.replica else { return }
+        guard replica.role == .leader else {
+            leaderQuorum.observe(node: node.index, role: replica.role, term: replica.term)
+            return
+        }
+        let raft = replica.raft
+        leaderQuorum.ticked(node: node.index, role: raft.role, term: raft.term,
+                            voters: raft.membership.voters.map { Int($0) - 1 }, quorum: raft.membership.quorum,
+                            electionTimeoutTicks: raft.options.electionTimeoutTicks) { self.violation($0, $1) }
+    }
+
+    /// Hands `message` to `node`'s replica, noting first whom a leader hears from.
+    func receive(_ message: PeerMessage, at node: SimulatedNode) {
+        guard let replica = node.replica else { return }
+        if case .raft(let raft) = message.body, LeaderQuorumChecker.isQuorumContact(raft.body) {
+            leaderQuorum.heard(node: node.index, from: Int(raft.from) - 1, term: raft.term)
+        }
+        replica.receive(message)
     }
 
     /// A client write applied: after healing began, that proves a leader and a commit.

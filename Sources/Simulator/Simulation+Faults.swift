@@ -7,8 +7,8 @@ extension Simulation {
     /// Carries out one fault event on the network, a node, its disk or its clock.
     func apply(_ fault: FaultEvent) {
         switch fault {
-        case .partition, .partitionOneWay, .isolate, .isolateLeader, .healPartitions, .clogLink, .unclogLink,
-             .startFlapping, .stopFlapping, .degradeLinks, .restoreLinks:
+        case .partition, .partitionOneWay, .isolate, .isolateLeader, .isolateNextLeader, .rotateIsolatedLeaders,
+             .rotateAtNextCommit, .healPartitions, .clogLink, .unclogLink, .startFlapping, .stopFlapping, .degradeLinks, .restoreLinks:
             applyNetworkFault(fault)
         case .crash, .restart, .pause, .resume, .slow, .restoreSpeed:
             applyProcessFault(fault)
@@ -32,9 +32,32 @@ extension Simulation {
             let leader = nodes.filter { $0.replica?.role == .leader }.max { $0.replica!.term < $1.replica!.term }
             if let leader {
                 network.isolate(leader.index)
+                isolatedLeaders.append(leader.index)
                 note("leader node \(leader.index) isolated")
             }
-        case .healPartitions: network.healPartitions(); note("partitions healed")
+        case .isolateNextLeader:
+            isolatesNextLeader = true
+            note("the next node to win an election will be isolated as it wins")
+        case .rotateIsolatedLeaders:
+            network.healPartitions()
+            isolatesNextLeader = false
+            if let last = isolatedLeaders.last {
+                network.isolate(last)
+                note("partitions healed but for node \(last), the last isolated leader")
+                isolatedLeaders = [last]
+            } else {
+                note("partitions healed")
+            }
+        case .rotateAtNextCommit:
+            commitsSeen = nodes.map { $0.replica?.commitIndex ?? 0 }
+            rotatesAtNextCommit = true
+            note("the next leader to commit will be isolated as it commits, the other isolated nodes rejoin")
+        case .healPartitions:
+            network.healPartitions()
+            isolatesNextLeader = false
+            rotatesAtNextCommit = false
+            isolatedLeaders = []
+            note("partitions healed")
         case .clogLink(let from, let to): network.clog(from: from, to: to); note("link \(from)->\(to) clogged")
         case .unclogLink(let from, let to): schedule(network.unclog(from: from, to: to, at: clock.now))
         case .startFlapping(let from, let to, let period):
@@ -72,14 +95,39 @@ extension Simulation {
         }
     }
 
+    /// The figure-8 nemesis, after `node`'s step and before what it sent leaves: a node that has
+    /// just won an election is cut off when `isolateNextLeader` armed it; a leader whose commit
+    /// index just moved is cut off, and everyone else reconnected, when `rotateAtNextCommit` did.
+    func figure8Nemesis(_ node: SimulatedNode, _ replica: Replica) {
+        if isolatesNextLeader && replica.role == .leader && lastRoles[node.index] != .leader {
+            isolatesNextLeader = false
+            network.isolate(node.index)
+            isolatedLeaders.append(node.index)
+            hasher.combine("isolateNextLeader")
+            hasher.combine(UInt64(node.index))
+            note("node \(node.index) isolated as it wins an election")
+        }
+        guard rotatesAtNextCommit else { return }
+        let committed = replica.commitIndex
+        defer { commitsSeen[node.index] = committed }
+        guard replica.role == .leader, committed > commitsSeen[node.index] else { return }
+        rotatesAtNextCommit = false
+        network.healPartitions()
+        network.isolate(node.index)
+        isolatedLeaders = [node.index]
+        hasher.combine("rotateAtNextCommit")
+        hasher.combine(UInt64(node.index))
+        note("leader node \(node.index) isolated as it commits index \(committed) (term \(replica.raft.term(at: committed) ?? 0)); the others rejoin")
+    }
+
     private func resume(_ node: SimulatedNode) {
-        guard node.isPaused, let replica = node.replica else { return }
+        guard node.isPaused, node.replica != nil else { return }
         node.isPaused = false
         note("node \(node.index) resumes")
         let inbox = node.pausedInbox
         node.pausedInbox = []
         node.clock.trueTime = clock.now
-        for message in inbox { replica.receive(message) }
+        for message in inbox { receive(message, at: node) }
         process(node)
     }
 

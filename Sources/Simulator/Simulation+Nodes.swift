@@ -45,6 +45,9 @@ extension Simulation {
         )
         replicaConfiguration.snapshotIntervalEntries = configuration.snapshotIntervalEntries
         replicaConfiguration.compactionMarginEntries = configuration.compactionMarginEntries
+        if plan.hasFigure8Episode {
+            replicaConfiguration.raftOptions.maxEntriesPerAppend = configuration.figure8MaxEntriesPerAppend
+        }
         return try Replica(configuration: replicaConfiguration, logStore: node.disk, transport: node.transport, clock: node.clock)
     }
 
@@ -67,6 +70,7 @@ extension Simulation {
         node.transport.outbox = []
         node.disk.armedCrash = nil
         safety.nodeCrashed(node.index)
+        leaderQuorum.nodeCrashed(node.index)
         connectionsCut(at: node.index)
     }
 
@@ -92,6 +96,7 @@ extension Simulation {
             return
         }
         checkStep(node)
+        figure8Nemesis(node, replica)
         for problem in node.transport.durabilityViolations { violation("nothing acknowledged before durable", problem) }
         node.transport.durabilityViolations = []
         ship(node)
@@ -134,7 +139,7 @@ extension Simulation {
             return
         }
         node.clock.trueTime = clock.now
-        node.replica!.receive(delivery.message)
+        receive(delivery.message, at: node)
         process(node)
     }
 

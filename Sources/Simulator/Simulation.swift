@@ -58,6 +58,7 @@ public final class Simulation {
     var workloadRandom: SeededRandom
     var hasher = TraceHasher()
     var safety: RaftSafetyChecker
+    var leaderQuorum: LeaderQuorumChecker
     var workload: Workload
     var inFlight: [Delivery<PeerMessage>?] = []
     var freeSlots: [Int] = []
@@ -71,6 +72,14 @@ public final class Simulation {
     /// When, after healing began, a leader existed and a client write applied (liveness).
     var livenessReachedAt: VirtualNanoseconds?
     var lastRoles: [Role?]
+    /// The figure-8 nemesis: armed to isolate the next election winner; the leaders it and
+    /// `isolateLeader` cut off since the last heal, oldest first.
+    var isolatesNextLeader = false
+    var isolatedLeaders: [Int] = []
+    /// The figure-8 nemesis: armed to cut off the next leader whose commit index moves past
+    /// what was last seen of it.
+    var rotatesAtNextCommit = false
+    var commitsSeen: [UInt64] = []
 
     /// Prepares the run for `seed`; nothing happens until `run()`.
     public init(seed: UInt64, configuration: SimulationConfiguration) {
@@ -83,6 +92,7 @@ public final class Simulation {
         replicaRandom = SeededRandom(seed: seed, stream: RandomStreams.replicas)
         workloadRandom = SeededRandom(seed: seed, stream: RandomStreams.workload)
         safety = RaftSafetyChecker(nodeCount: configuration.nodeCount)
+        leaderQuorum = LeaderQuorumChecker(nodeCount: configuration.nodeCount)
         workload = Workload(configuration: configuration)
         lastRoles = Array(repeating: nil, count: configuration.nodeCount)
     }
@@ -124,6 +134,7 @@ public final class Simulation {
             hasher.combine(UInt64(1 + index))
             node.clock.trueTime = clock.now
             node.replica!.tick()
+            checkTick(node)
             process(node)
         case .delivery(let slot):
             deliver(slot: slot)

@@ -33,6 +33,10 @@ public struct SimulationConfiguration: Sendable {
     public var snapshotIntervalEntries: Int = 400
     /// Compaction trails the snapshot by this many entries.
     public var compactionMarginEntries: Int = 100
+    /// Runs whose plan has a figure-8 episode cut appends to this many entries (production:
+    /// 4,096), so that the few entries a cut-off leader takes cross several appends and the
+    /// first acknowledgements carry only old-term entries.
+    public var figure8MaxEntriesPerAppend: Int = 1
     /// The linearizability search budget per agent; running out is reported as `unknown`.
     public var linearizabilityStepBudget: Int = 2_000_000
     /// Stop the run at the first violation (the CLI does; a trace replay runs on to the end).

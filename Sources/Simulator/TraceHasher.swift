@@ -80,6 +80,9 @@ extension FaultEvent: TraceHashable {
             hasher.combine(to.count); to.forEach { hasher.combine($0) }
         case .isolate(let node): hasher.combine("isolate"); hasher.combine(node)
         case .isolateLeader: hasher.combine("isolateLeader")
+        case .isolateNextLeader: hasher.combine("isolateNextLeader")
+        case .rotateIsolatedLeaders: hasher.combine("rotateIsolatedLeaders")
+        case .rotateAtNextCommit: hasher.combine("rotateAtNextCommit")
         case .healPartitions: hasher.combine("healPartitions")
         case .clogLink(let from, let to): hasher.combine("clogLink"); hasher.combine(from); hasher.combine(to)
         case .unclogLink(let from, let to): hasher.combine("unclogLink"); hasher.combine(from); hasher.combine(to)

@@ -5,12 +5,12 @@ import Simulator
 
 /// `warden chaos`: runs seeded chaos simulations of the replica code and reports violations.
 ///
-/// `--seeds N [--first S] [--nodes 3|5] [--virtual-seconds T] [--faults all|network|process|storage|clock]`
+/// `--seeds N [--first S] [--nodes 3|5] [--virtual-seconds T] [--faults all|network|process|storage|clock|figure8]`
 /// runs seeds S..S+N-1, printing progress; exits 1 on any violation with the replay command.
 /// `--replay S --trace` (with the same options) reruns one seed and prints its timeline.
 enum ChaosCommand {
     static let usage = """
-        usage: warden chaos --seeds N [--first S] [--nodes 3|5] [--virtual-seconds T] [--faults all|network|process|storage|clock]
+        usage: warden chaos --seeds N [--first S] [--nodes 3|5] [--virtual-seconds T] [--faults all|network|process|storage|clock|figure8]
                warden chaos --replay S [--trace] [--nodes 3|5] [--virtual-seconds T] [--faults ...]
         """
     /// Progress is printed every this many seeds.
@@ -60,6 +60,7 @@ enum ChaosCommand {
             case "process": return .process
             case "storage": return [.storage, .process]
             case "clock": return .clock
+            case "figure8": return .figure8
             default: return nil
             }
         }

@@ -38,4 +38,19 @@ struct ChaosSimulationTests {
         #expect(report.applied > 0)
         #expect(report.readsServed > 0)
     }
+
+    @Test("a figure-8 plan cuts off each election winner as it wins, and the correct code passes every checker")
+    func figure8RunPasses() {
+        var configuration = shortRun()
+        configuration.virtualSeconds = 10
+        configuration.faults = .figure8
+        configuration.recordsTimeline = true
+        configuration.stopAtFirstViolation = false
+        let simulation = Simulation(seed: 3, configuration: configuration)
+        simulation.runAndCheck()
+        #expect(simulation.plan.hasFigure8Episode)
+        #expect(simulation.timeline.contains { $0.hasSuffix("isolated as it wins an election") })
+        #expect(simulation.violations.isEmpty, "\(simulation.violations)")
+        #expect(simulation.report.applied > 0)
+    }
 }

@@ -75,6 +75,100 @@ struct RaftSafetyCheckerTests {
     }
 }
 
+struct LeaderCommitRuleTests {
+    @Test("a leader moving its commit index onto an entry of an earlier term breaks the Figure 8 rule")
+    func leaderCommitsOldTermEntry() {
+        let found = findings { checker, report in
+            checker.check([FakeView(term: 3, role: .leader, commitIndex: 1, entries: log([1, 1, 1, 3])), nil, nil], report: report)
+            checker.check([FakeView(term: 3, role: .leader, commitIndex: 2, entries: log([1, 1, 1, 3])), nil, nil], report: report)
+        }
+        #expect(found == ["leader commits only its own term"])
+    }
+
+    @Test("a leader committing its own entry, old ones with it, and the commit index it came in with, are fine")
+    func leaderCommitsOwnTermEntry() {
+        let found = findings { checker, report in
+            // Brought in from its follower days: an old-term commit index is its starting point.
+            checker.check([FakeView(term: 3, role: .leader, commitIndex: 2, entries: log([1, 1, 1, 3])), nil, nil], report: report)
+            checker.check([FakeView(term: 3, role: .leader, commitIndex: 4, entries: log([1, 1, 1, 3])), nil, nil], report: report)
+            checker.check([FakeView(term: 3, role: .leader, commitIndex: 5, entries: log([1, 1, 1, 3, 3])), nil, nil], report: report)
+        }
+        #expect(found.isEmpty)
+    }
+
+    @Test("after a restart the node's first leadership starts from its commit index again")
+    func restartStartsAfresh() {
+        let found = findings { checker, report in
+            checker.check([FakeView(term: 2, role: .leader, commitIndex: 1, entries: log([1, 1, 2])), nil, nil], report: report)
+            checker.nodeCrashed(0)
+            let restarted = FakeView(term: 2, role: .follower, commitIndex: 2, entries: log([1, 1, 2]))
+            checker.nodeStarted(0, view: restarted, durableCommit: 2, report: report)
+            checker.check([restarted, nil, nil], report: report)
+            checker.check([FakeView(term: 4, role: .leader, commitIndex: 2, entries: log([1, 1, 2, 4])), nil, nil], report: report)
+        }
+        #expect(found.isEmpty)
+    }
+}
+
+/// Drives a `LeaderQuorumChecker` for node 0 of a cluster of `nodeCount`, hearing from the
+/// peers listed for each tick, for `ticks` ticks; returns the checkers that fired.
+private func quorumFindings(nodeCount: Int = 3, ticks: Int, stepsDownAt: Int? = nil,
+                            heard: (Int) -> [Int] = { _ in [] }) -> [String] {
+    var found: [String] = []
+    var checker = LeaderQuorumChecker(nodeCount: nodeCount)
+    let voters = Array(0..<nodeCount)
+    checker.observe(node: 0, role: .leader, term: 5)
+    for tick in 1...ticks {
+        for peer in heard(tick) { checker.heard(node: 0, from: peer, term: 5) }
+        let role: Role = tick >= (stepsDownAt ?? .max) ? .follower : .leader
+        checker.ticked(node: 0, role: role, term: 5, voters: voters, quorum: nodeCount / 2 + 1,
+                       electionTimeoutTicks: 10) { name, _ in found.append(name) }
+    }
+    return found
+}
+
+struct LeaderQuorumCheckerTests {
+    @Test("a leader that hears from nobody and keeps leading is caught, once")
+    func silentLeaderKeepsLeading() {
+        #expect(quorumFindings(ticks: 100) == ["no leading without a quorum"])
+    }
+
+    @Test("a leader that stops hearing from its quorum steps down within two election timeouts, as CheckQuorum does")
+    func silentLeaderStepsDown() {
+        // Last heard just after the CheckQuorum look at tick 10 (before tick 11), silent after:
+        // the look at 20 passes, the one at 30 fails; 19 ticks of silence while leading.
+        #expect(quorumFindings(ticks: 40, stepsDownAt: 30) { $0 <= 11 ? [1] : [] }.isEmpty)
+        #expect(quorumFindings(ticks: 40, stepsDownAt: 32) { $0 <= 11 ? [1] : [] } == ["no leading without a quorum"])
+    }
+
+    @Test("a leader heard from by a quorum leads on; hearing from a minority is not enough")
+    func quorumContactCounts() {
+        #expect(quorumFindings(ticks: 200) { $0 % 7 == 0 ? [2] : [] }.isEmpty)
+        #expect(quorumFindings(nodeCount: 5, ticks: 200) { $0 % 3 == 0 ? [1, 4] : [] }.isEmpty)
+        #expect(quorumFindings(nodeCount: 5, ticks: 200) { $0 % 3 == 0 ? [1] : [] } == ["no leading without a quorum"])
+    }
+
+    @Test("responses of another term are not contact, and a new term is a new leadership")
+    func termsAreSeparate() {
+        var found: [String] = []
+        var checker = LeaderQuorumChecker(nodeCount: 3)
+        for tick in 1...60 {
+            checker.heard(node: 0, from: 1, term: tick <= 30 ? 4 : 6)
+            checker.ticked(node: 0, role: .leader, term: tick <= 30 ? 5 : 6, voters: [0, 1, 2], quorum: 2,
+                           electionTimeoutTicks: 10) { name, _ in found.append(name) }
+        }
+        #expect(found == ["no leading without a quorum"])
+    }
+
+    @Test("the messages that count as contact are the responses CheckQuorum counts")
+    func contactMessages() {
+        #expect(LeaderQuorumChecker.isQuorumContact(.heartbeatResponse(readRound: 1)))
+        #expect(LeaderQuorumChecker.isQuorumContact(.appendResponse(.init(success: false, index: 3))))
+        #expect(!LeaderQuorumChecker.isQuorumContact(.heartbeat(commitIndex: 1, readRound: 1)))
+        #expect(!LeaderQuorumChecker.isQuorumContact(.voteResponse(isPreVote: false, granted: true)))
+    }
+}
+
 struct KillSwitchCheckerTests {
     private typealias Input = WardenKillSwitchModel.Input
 

@@ -81,6 +81,8 @@ struct GossipSimulation {
         case .partitionOneWay(let from, let to): network.blockOneWay(from: from, to: to)
         case .isolate(let node): network.isolate(node)
         case .isolateLeader: network.isolate(0)
+        case .isolateNextLeader: network.isolate(1)
+        case .rotateIsolatedLeaders, .rotateAtNextCommit: network.healPartitions(); network.isolate(1)
         case .healPartitions: network.healPartitions()
         case .clogLink(let from, let to): network.clog(from: from, to: to)
         case .unclogLink(let from, let to):

@@ -22,7 +22,7 @@ struct FaultPlanReplay {
 
     mutating func apply(_ event: FaultEvent) {
         switch event {
-        case .partition, .partitionOneWay, .isolate, .isolateLeader: partitioned = true
+        case .partition, .partitionOneWay, .isolate, .isolateLeader, .isolateNextLeader, .rotateIsolatedLeaders, .rotateAtNextCommit: partitioned = true
         case .healPartitions: partitioned = false; flapping = []
         case .clogLink(let from, let to): expect(clogged.insert([from, to]).inserted, "clog of a clogged link")
         case .unclogLink(let from, let to): expect(clogged.remove([from, to]) != nil, "unclog of a free link")
@@ -54,6 +54,9 @@ func kindName(_ event: FaultEvent) -> String {
     case .partitionOneWay: return "partitionOneWay"
     case .isolate: return "isolate"
     case .isolateLeader: return "isolateLeader"
+    case .isolateNextLeader: return "isolateNextLeader"
+    case .rotateIsolatedLeaders: return "rotateIsolatedLeaders"
+    case .rotateAtNextCommit: return "rotateAtNextCommit"
     case .healPartitions: return "healPartitions"
     case .clogLink: return "clogLink"
     case .unclogLink: return "unclogLink"
@@ -121,8 +124,8 @@ struct FaultPlanTests {
             kinds.formUnion(plan.events.map { kindName($0.event) })
         }
         let expected: Set<String> = [
-            "partition", "partitionOneWay", "isolate", "isolateLeader", "healPartitions", "clogLink", "unclogLink",
-            "startFlapping", "stopFlapping", "degradeLinks", "restoreLinks", "crash", "crashTorn", "crashMisdirected",
+            "partition", "partitionOneWay", "isolate", "isolateLeader", "isolateNextLeader", "rotateIsolatedLeaders", "rotateAtNextCommit",
+            "healPartitions", "clogLink", "unclogLink", "startFlapping", "stopFlapping", "degradeLinks", "restoreLinks", "crash", "crashTorn", "crashMisdirected",
             "restart", "pause", "resume", "slow", "restoreSpeed", "corruptSyncedRecord", "clockSkew", "clockDrift",
         ]
         #expect(kinds == expected)
@@ -131,11 +134,13 @@ struct FaultPlanTests {
     @Test("the class mask limits plans to the chosen kinds of fault")
     func maskLimitsKinds() {
         let allowed: [(FaultClasses, Set<String>)] = [
-            (.network, ["partition", "partitionOneWay", "isolate", "isolateLeader", "healPartitions", "clogLink",
+            (.network, ["partition", "partitionOneWay", "isolate", "isolateLeader", "isolateNextLeader", "rotateIsolatedLeaders", "rotateAtNextCommit",
+                        "healPartitions", "clogLink",
                         "unclogLink", "startFlapping", "stopFlapping", "degradeLinks", "restoreLinks"]),
             (.process, ["crash", "restart", "pause", "resume", "slow", "restoreSpeed"]),
             (.storage, ["corruptSyncedRecord"]),
             (.clock, ["clockSkew", "clockDrift"]),
+            (.figure8, ["isolateLeader", "isolateNextLeader", "rotateIsolatedLeaders", "rotateAtNextCommit", "healPartitions"]),
             ([], []),
         ]
         for (mask, kinds) in allowed {
