@@ -25,6 +25,11 @@ public enum FeedLatencyBenchmark {
     static let readerStopNanoseconds: UInt64 = 15_000_000_000
     /// Agents toggled between killed and active.
     static let poolSize = 8
+    /// `at_least` waits asked of one node before it counts as not catching up (each waits up to
+    /// the node's read timeout, then answers 503).
+    static let catchUpAttempts = 20
+    /// Pause between those waits (a refused connection answers at once).
+    static let catchUpPauseMicroseconds: UInt32 = 250_000
     /// Poll interval while waiting for arrivals.
     static let pollMicroseconds: UInt32 = 200
 
@@ -86,11 +91,17 @@ public enum FeedLatencyBenchmark {
             resumeFrom = max(resumeFrom, answer["revision"]?.integerValue ?? 0)
         }
         // Every node must have applied the enforcer key (created just before) before it is asked for a feed.
+        // A node restarted by an earlier workload may still be catching up: its `at_least` wait
+        // answers 503 when it times out, so ask again, for at most `catchUpAttempts` waits.
         for node in nodes {
             let request = HTTPClientRequest(
                 method: "GET", target: "/v1/agents/\(pool[poolSize - 1])?consistency=at_least:\(resumeFrom)", headers: headers, body: [])
-            let response = try client.send(request, host: node.host, port: node.port)
-            guard response.status == 200 else { throw FeedBenchmarkError("\(node) did not reach revision \(resumeFrom): \(response.status)") }
+            var status = 0
+            for attempt in 0..<Self.catchUpAttempts where status != 200 {
+                if attempt > 0 { usleep(Self.catchUpPauseMicroseconds) }
+                status = (try? client.send(request, host: node.host, port: node.port))?.status ?? 0
+            }
+            guard status == 200 else { throw FeedBenchmarkError("\(node) did not reach revision \(resumeFrom): \(status)") }
         }
         let arrivals = Arrivals()
         let finished = DispatchSemaphore(value: 0)
