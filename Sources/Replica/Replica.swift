@@ -115,10 +115,26 @@ public final class Replica {
         recentResults = RecentResults(capacity: configuration.recentResultCapacity)
         feedRing = FeedRing(capacity: configuration.feedRingCapacity, horizon: lastAppliedIndex)
         decisionBuffer = DecisionBuffer(capacity: configuration.maximumBufferedDecisions)
+        decisionBuffer.lastProposedSeq = Self.highestOwnDecisionBatch(in: stored.entries, after: commitIndexAtStart,
+                                                                      source: configuration.decisionSource)
         // Ids unique across restarts: the wall clock at start, shifted above a per-run counter.
         let incarnation = UInt64(max(0, clock.nowMilliseconds)) << 20
         nextForwardID = incarnation
         nextReadBatchID = incarnation
+    }
+
+    /// The highest sequence of this node's own decision batches among stored entries after
+    /// `index`. The stored commit index may lag what was committed and applied before a crash
+    /// (it is saved lazily), so a batch in that tail may already be committed; the next batch
+    /// must be numbered past it, or it would be dropped as that batch's duplicate.
+    static func highestOwnDecisionBatch(in entries: [Entry], after index: UInt64, source: String) -> UInt64 {
+        var highest: UInt64 = 0
+        for entry in entries where entry.index > index && entry.kind == .normal {
+            guard let payload = try? LogEntryPayload.decode(entry.data),
+                  case .decisionBatch(let batch) = payload.command, batch.source == source else { continue }
+            highest = max(highest, batch.batchSeq)
+        }
+        return highest
     }
 
     // MARK: - Observation

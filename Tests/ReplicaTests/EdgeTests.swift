@@ -98,6 +98,37 @@ struct EdgeTests {
         #expect(cluster[follower].droppedDecisionCount == 1)
     }
 
+    @Test("a node that crashes before its commit index is saved numbers its next decision batch past the ones in its log")
+    func decisionBatchAfterCrashWithDeferredCommit() throws {
+        let cluster = try TestCluster {
+            $0.decisionBatchRecords = 2
+            $0.decisionBatchDelayMilliseconds = 1_000_000
+        }
+        _ = try cluster.electLeader()
+        let follower = cluster.followers()[0]
+        let source = cluster[follower].configuration.decisionSource
+        func record(_ number: Int) -> DecisionRecord {
+            DecisionRecord(decisionID: "d-\(number)", agent: "bot", subject: "user:anne", action: "approve",
+                           resource: "invoice:\(number)", allowed: true, reasons: ["allowed"], revision: 1, timeMilliseconds: 5)
+        }
+        for number in 0..<2 { #expect(cluster[follower].recordDecision(record(number))) }
+        for _ in 0..<20 where cluster[follower].governance.decisionBatches[source] != 1 { try cluster.step() }
+        #expect(cluster[follower].governance.decisionBatches[source] == 1)
+        // The commit index that covers batch 1 is still deferred: the store holds the entry, not its commit.
+        let storedCommit = try cluster.stores[follower]!.load().hardState.commitIndex
+        let batchIndex = cluster[follower].appliedRevision
+        #expect(storedCommit < batchIndex)
+        cluster.crash(follower)
+        try cluster.start(follower)
+        for number in 10..<12 { #expect(cluster[follower].recordDecision(record(number))) }
+        for _ in 0..<40 where cluster[follower].governance.decisionBatches[source] != 2 { try cluster.tick() }
+        #expect(cluster[follower].governance.decisionBatches[source] == 2)
+        let leader = try #require(cluster.leader())
+        for _ in 0..<20 { try cluster.tick() }
+        let decided = cluster[leader].governance.auditHead.seq
+        #expect(decided >= 4, "both batches' records are in the audit chain, none dropped as a duplicate")
+    }
+
     @Test("the feed ring resumes after a recent revision and asks for a reset before its horizon")
     func feedRingResumeAndReset() throws {
         let cluster = try TestCluster { $0.feedRingCapacity = 3 }
