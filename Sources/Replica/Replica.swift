@@ -56,6 +56,10 @@ public final class Replica {
     var feedOutput: [FeedItem] = []
     var snapshotInstalledThisCall = false
     var pendingSnapshot: (index: UInt64, data: [UInt8])?
+    /// The bytes of the last snapshot taken, installed or restored from (see `scheduleSnapshot`).
+    var lastSnapshotByteCount: Int
+    /// The bytes of the entries applied since that snapshot.
+    var appliedBytesSinceSnapshot = 0
 
     // MARK: - Requests
 
@@ -108,6 +112,7 @@ public final class Replica {
         state = image.governance
         lastAppliedIndex = storage.snapshot.metadata.index
         lastAppliedTimestamp = image.lastAppliedTimestampMilliseconds
+        lastSnapshotByteCount = stored.snapshot?.data.count ?? 0
         storedAuditHeadSeq = stored.auditHeadSeq
         lastSavedHardState = stored.hardState
         durableLastIndex = stored.entries.last?.index ?? stored.snapshot?.metadata.index ?? 0
