@@ -118,7 +118,8 @@ public final class Replica {
         durableLastIndex = stored.entries.last?.index ?? stored.snapshot?.metadata.index ?? 0
         commitIndexAtStart = stored.hardState.commitIndex
         recentResults = RecentResults(capacity: configuration.recentResultCapacity)
-        feedRing = FeedRing(capacity: configuration.feedRingCapacity, horizon: lastAppliedIndex)
+        feedRing = FeedRing(capacity: configuration.feedRingCapacity, byteCapacity: configuration.feedRingBytes,
+                            horizon: lastAppliedIndex)
         decisionBuffer = DecisionBuffer(capacity: configuration.maximumBufferedDecisions)
         // Ids unique across restarts: the wall clock at start, shifted above a per-run counter.
         let incarnation = UInt64(max(0, clock.nowMilliseconds)) << 20

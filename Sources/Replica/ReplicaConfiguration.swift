@@ -36,8 +36,12 @@ public struct ReplicaConfiguration: Sendable {
     public var maximumPendingRequests: Int = 1 << 16
     /// Writes forwarded to the leader and unanswered at once.
     public var maximumInflightForwards: Int = 4_096
-    /// Feed events kept for subscribers to resume from.
+    /// Feed events kept for subscribers to resume from ...
     public var feedRingCapacity: Int = 65_536
+    /// ... and their estimated bytes at most (`FeedItem.estimatedBytes`): one 100-tuple write is
+    /// one event of about 10 KB, so the count alone would let the ring hold hundreds of MB.
+    /// A subscriber resuming below what the ring holds gets a reset, as for the count bound.
+    public var feedRingBytes: Int = 64 << 20
     /// Results of recently applied entries kept for forwarded writes whose answer arrives late.
     public var recentResultCapacity: Int = 4_096
     /// A decision batch is proposed once this many records are buffered ...
