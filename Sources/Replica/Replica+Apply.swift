@@ -13,6 +13,7 @@ extension Replica {
             result = applyNormal(entry)
         }
         lastAppliedIndex = entry.index
+        appliedBytesSinceSnapshot += entry.data.count
         if let result { recentResults.remember(result, at: entry.index) }
         guard let proposal = proposals.removeValue(forKey: entry.index) else { return }
         if proposal.term == entry.term, let result {
@@ -56,26 +57,42 @@ extension Replica {
         feedRing.reset(horizon: snapshot.metadata.index)
         recentResults.removeAll()
         pendingSnapshot = nil
+        lastSnapshotByteCount = snapshot.data.count
+        appliedBytesSinceSnapshot = 0
         snapshotInstalledThisCall = true
         for index in proposals.keys.sorted() where index <= snapshot.metadata.index {
             finishWrite(proposals.removeValue(forKey: index)!.requester, .ambiguous(.leadershipLost))
         }
     }
 
-    /// Every `snapshotIntervalEntries` applied entries, serializes Governance; compacts the log
-    /// through that point once `compactionMarginEntries` more have applied. Call after `advance`.
+    /// Serializes Governance once `snapshotDue`; compacts the log through that point once
+    /// `compactionMarginEntries` more have applied. Call after `advance`.
     func scheduleSnapshot() {
         let snapshotIndex = core.snapshot.metadata.index
         if let pending = pendingSnapshot, pending.index <= snapshotIndex { pendingSnapshot = nil }
-        if pendingSnapshot == nil && lastAppliedIndex >= snapshotIndex + UInt64(configuration.snapshotIntervalEntries) {
+        if pendingSnapshot == nil && snapshotDue(since: snapshotIndex) {
             let image = ReplicaSnapshot(governance: state, lastAppliedTimestampMilliseconds: lastAppliedTimestamp)
-            pendingSnapshot = (lastAppliedIndex, image.encode())
+            let data = image.encode()
+            pendingSnapshot = (lastAppliedIndex, data)
+            lastSnapshotByteCount = data.count
+            appliedBytesSinceSnapshot = 0
         }
         guard let pending = pendingSnapshot,
               lastAppliedIndex >= pending.index + UInt64(configuration.compactionMarginEntries),
               pending.index <= core.appliedIndex else { return }
         pendingSnapshot = nil
         deferredBatch.compaction = core.compact(through: pending.index, snapshotData: pending.data)
+    }
+
+    /// Whether a snapshot is due: `snapshotIntervalEntries` entries applied since the last one
+    /// and, once snapshots are large, entries holding `snapshotLogBytesPercent` of its bytes, so
+    /// that the encode work per applied byte stays bounded as the state grows. A pure function
+    /// of the applied log and the last snapshot (after a restart, the stored one: re-applying
+    /// the tail after it counts its bytes again).
+    func snapshotDue(since snapshotIndex: UInt64) -> Bool {
+        guard lastAppliedIndex >= snapshotIndex + UInt64(configuration.snapshotIntervalEntries) else { return false }
+        guard lastSnapshotByteCount >= configuration.snapshotAmortizationFloorBytes else { return true }
+        return appliedBytesSinceSnapshot * 100 >= lastSnapshotByteCount * configuration.snapshotLogBytesPercent
     }
 
     /// When this node becomes leader, it has not applied its whole log yet: the highest

@@ -56,6 +56,10 @@ public final class Replica {
     var feedOutput: [FeedItem] = []
     var snapshotInstalledThisCall = false
     var pendingSnapshot: (index: UInt64, data: [UInt8])?
+    /// The bytes of the last snapshot taken, installed or restored from (see `scheduleSnapshot`).
+    var lastSnapshotByteCount: Int
+    /// The bytes of the entries applied since that snapshot.
+    var appliedBytesSinceSnapshot = 0
 
     // MARK: - Requests
 
@@ -108,12 +112,14 @@ public final class Replica {
         state = image.governance
         lastAppliedIndex = storage.snapshot.metadata.index
         lastAppliedTimestamp = image.lastAppliedTimestampMilliseconds
+        lastSnapshotByteCount = stored.snapshot?.data.count ?? 0
         storedAuditHeadSeq = stored.auditHeadSeq
         lastSavedHardState = stored.hardState
         durableLastIndex = stored.entries.last?.index ?? stored.snapshot?.metadata.index ?? 0
         commitIndexAtStart = stored.hardState.commitIndex
         recentResults = RecentResults(capacity: configuration.recentResultCapacity)
-        feedRing = FeedRing(capacity: configuration.feedRingCapacity, horizon: lastAppliedIndex)
+        feedRing = FeedRing(capacity: configuration.feedRingCapacity, byteCapacity: configuration.feedRingBytes,
+                            horizon: lastAppliedIndex)
         decisionBuffer = DecisionBuffer(capacity: configuration.maximumBufferedDecisions)
         decisionBuffer.lastProposedSeq = Self.highestOwnDecisionBatch(in: stored.entries, after: commitIndexAtStart,
                                                                       source: configuration.decisionSource)
