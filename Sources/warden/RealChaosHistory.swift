@@ -75,14 +75,18 @@ final class RealChaosRecorder: @unchecked Sendable {
 enum RealChaosHistoryFile {
     typealias Operation = RealChaosRecorder.Operation
 
-    static func line(_ operation: Operation) -> String {
-        let kind: String
-        switch operation.input {
-        case .register: kind = "register"
-        case .kill: kind = "kill"
-        case .reinstate: kind = "reinstate"
-        case .check: kind = "check"
+    /// The operation's kind as the file (and the run's outcome table) names it.
+    static func kindName(_ input: RealChaosRecorder.Input) -> String {
+        switch input {
+        case .register: return "register"
+        case .kill: return "kill"
+        case .reinstate: return "reinstate"
+        case .check: return "check"
         }
+    }
+
+    static func line(_ operation: Operation) -> String {
+        let kind = kindName(operation.input)
         let outcome: String
         switch operation.outcome {
         case .ok(.done): outcome = "done"

@@ -190,13 +190,7 @@ struct RealChaosVerdict {
     static func outcomeTable(_ operations: [Operation]) -> String {
         var counts: [String: Int] = [:]
         for operation in operations {
-            let kind: String
-            switch operation.input {
-            case .register: kind = "register"
-            case .kill: kind = "kill"
-            case .reinstate: kind = "reinstate"
-            case .check: kind = "check"
-            }
+            let kind = RealChaosHistoryFile.kindName(operation.input)
             let outcome: String
             switch operation.outcome {
             case .ok(.done): outcome = "ok"

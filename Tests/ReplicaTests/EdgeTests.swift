@@ -63,6 +63,12 @@ struct EdgeTests {
         #expect(cluster.clocks[leader]!.nowMilliseconds >= appliedAt + lease - 100)
     }
 
+    /// A decision record numbered `number`.
+    private func record(_ number: Int) -> DecisionRecord {
+        DecisionRecord(decisionID: "d-\(number)", agent: "bot", subject: "user:anne", action: "approve",
+                       resource: "invoice:\(number)", allowed: true, reasons: ["allowed"], revision: 1, timeMilliseconds: 5)
+    }
+
     @Test("decision records are proposed in batches with increasing sequence numbers that survive a restart")
     func decisionBatching() throws {
         let cluster = try TestCluster {
@@ -73,10 +79,6 @@ struct EdgeTests {
         _ = try cluster.electLeader()
         let follower = cluster.followers()[0]
         let source = cluster[follower].configuration.decisionSource
-        func record(_ number: Int) -> DecisionRecord {
-            DecisionRecord(decisionID: "d-\(number)", agent: "bot", subject: "user:anne", action: "approve",
-                           resource: "invoice:\(number)", allowed: true, reasons: ["allowed"], revision: 1, timeMilliseconds: 5)
-        }
         for number in 0..<3 { #expect(cluster[follower].recordDecision(record(number))) }
         for _ in 0..<20 { try cluster.step() }
         #expect(cluster[follower].governance.decisionBatches[source] == 1)
@@ -107,10 +109,6 @@ struct EdgeTests {
         _ = try cluster.electLeader()
         let follower = cluster.followers()[0]
         let source = cluster[follower].configuration.decisionSource
-        func record(_ number: Int) -> DecisionRecord {
-            DecisionRecord(decisionID: "d-\(number)", agent: "bot", subject: "user:anne", action: "approve",
-                           resource: "invoice:\(number)", allowed: true, reasons: ["allowed"], revision: 1, timeMilliseconds: 5)
-        }
         for number in 0..<2 { #expect(cluster[follower].recordDecision(record(number))) }
         for _ in 0..<20 where cluster[follower].governance.decisionBatches[source] != 1 { try cluster.step() }
         #expect(cluster[follower].governance.decisionBatches[source] == 1)
