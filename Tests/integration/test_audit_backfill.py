@@ -29,10 +29,9 @@ CATCH_UP_TIMEOUT_SECONDS = 60
 MAXIMUM_WRITES_DURING_CATCH_UP = 400
 
 
-@pytest.fixture(scope="module")
-def snapshotting_cluster(tmp_path_factory):
-    """A 3-node cluster that snapshots and compacts every few entries; stopped by pid afterwards."""
-    directory = tmp_path_factory.mktemp("backfill")
+def start_snapshotting_cluster(directory):
+    """Starts a 3-node cluster in `directory` that snapshots and compacts every few entries; the
+    caller stops it (by pid, `Cluster.stop`)."""
     configs, admin_key = initialise(directory)
     for config in configs:
         with open(config, "a") as file:
@@ -47,6 +46,17 @@ def snapshotting_cluster(tmp_path_factory):
         for node in nodes:
             node.start()
         cluster.wait_ready()
+    except BaseException:
+        cluster.stop()
+        raise
+    return cluster
+
+
+@pytest.fixture(scope="module")
+def snapshotting_cluster(tmp_path_factory):
+    """The module's snapshotting cluster; stopped by pid afterwards."""
+    cluster = start_snapshotting_cluster(tmp_path_factory.mktemp("backfill"))
+    try:
         yield cluster
     finally:
         cluster.stop()
